@@ -1,0 +1,65 @@
+#ifndef TINKERCACHE_PROTOCOLS_ASCII_ASCII_PARSER_H_
+#define TINKERCACHE_PROTOCOLS_ASCII_ASCII_PARSER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "src/core/request.h"
+
+namespace tinkercache::ascii {
+
+enum class ParseStatus : uint8_t { kOk, kNeedMore, kError };
+
+struct Limits {
+  uint32_t item_size_max = 1u << 20;
+  // memcached's bound for a command line that has no newline yet.
+  size_t max_line = 2048;
+  // Retrieval lines carry many keys; they get a larger, still finite bound.
+  size_t max_retrieval_line = 1u << 20;
+};
+
+// A parsed command line. Views point into the parsed input.
+struct Command {
+  Request request;
+  bool retrieval = false;  // get/gets/gat/gats: one request per key
+  bool with_cas = false;   // gets/gats: VALUE lines carry the CAS
+  std::string_view keys;   // retrieval: space-separated keys
+};
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::kNeedMore;
+  size_t consumed = 0;  // kOk/kError: bytes this command took
+  // kNeedMore: total bytes the command needs when known, else 0; and how
+  // far the line was already searched for its newline.
+  size_t needed = 0;
+  size_t scanned = 0;
+  // kError: the reply line without "\r\n" ...
+  std::string_view error;
+  bool quiet = false;      // ... suppressed by the command's noreply
+  uint64_t swallow = 0;    // bytes of data to discard after `consumed`
+  bool too_large = false;  // a storage command whose value can never fit
+  bool close = false;      // close the connection after the reply
+};
+
+// Parses one command from the front of `input`. `scanned` is the length
+// already searched for a newline by an earlier call on the same command, so
+// a line that arrives a byte at a time is not searched again from its start.
+ParseResult Parse(std::string_view input, const Limits& limits,
+                  Command* command, size_t scanned = 0);
+
+// Calls `fn` for each key of a retrieval command.
+template <typename Fn>
+void ForEachKey(std::string_view keys, Fn&& fn) {
+  size_t i = 0;
+  while (i < keys.size()) {
+    while (i < keys.size() && keys[i] == ' ') ++i;
+    const size_t start = i;
+    while (i < keys.size() && keys[i] != ' ') ++i;
+    if (i > start) fn(keys.substr(start, i - start));
+  }
+}
+
+}  // namespace tinkercache::ascii
+
+#endif  // TINKERCACHE_PROTOCOLS_ASCII_ASCII_PARSER_H_

@@ -1,0 +1,44 @@
+#ifndef TINKERCACHE_SRC_CORE_EXECUTOR_H_
+#define TINKERCACHE_SRC_CORE_EXECUTOR_H_
+
+#include "src/core/handler.h"
+#include "src/core/request.h"
+#include "src/core/stats.h"
+
+namespace tinkercache {
+
+// The single path from every protocol to the handler: dispatches a decoded
+// request to its callback and counts it. One executor per worker thread, so
+// counting touches only that thread's counters.
+class Executor {
+ public:
+  Executor(Handler& handler, StatsRegistry& registry);
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  Status Execute(const Request& request, ResponseSink& sink);
+
+  // A storage request the protocol refused before reading its value, because
+  // the item could never fit: counts it and, as memcached does for a plain
+  // set, drops the old value so no stale data survives a failed overwrite.
+  void RejectTooLarge(const Request& request);
+
+  // Whether an item of this key and value size fits the item size limit.
+  bool ItemFits(size_t key_length, size_t value_length) const;
+
+  const Settings& settings() const { return registry_.settings(); }
+  StatsRegistry& registry() { return registry_; }
+  ThreadStats& thread_stats() { return *thread_stats_; }
+
+ private:
+  Status RunStats(const Request& request, ResponseSink& sink);
+  void Count(CommandId command, Status status);
+
+  Handler& handler_;
+  StatsRegistry& registry_;
+  ThreadStats* thread_stats_;
+};
+
+}  // namespace tinkercache
+
+#endif  // TINKERCACHE_SRC_CORE_EXECUTOR_H_

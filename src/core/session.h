@@ -1,0 +1,33 @@
+#ifndef TINKERCACHE_SRC_CORE_SESSION_H_
+#define TINKERCACHE_SRC_CORE_SESSION_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "src/core/out_buffer.h"
+
+namespace tinkercache {
+
+struct ProcessResult {
+  size_t consumed = 0;  // input bytes fully handled; the caller drops them
+  // When the next request is incomplete: the input size it needs in all,
+  // when the protocol knows it (0: unknown), so the caller can size its
+  // read buffer once instead of growing it read by read.
+  size_t needed = 0;
+  bool close = false;  // close after sending what is in `out`
+};
+
+// One connection's protocol state: bytes in, replies out. It owns no socket,
+// so a server, an embedding host with its own event loop, or a test can
+// drive any protocol the same way.
+class ProtocolSession {
+ public:
+  virtual ~ProtocolSession() = default;
+  // Handles every complete request at the front of `input` and appends the
+  // replies to `out`. Incomplete trailing bytes are left unconsumed.
+  virtual ProcessResult Process(std::string_view input, OutBuffer& out) = 0;
+};
+
+}  // namespace tinkercache
+
+#endif  // TINKERCACHE_SRC_CORE_SESSION_H_

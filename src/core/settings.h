@@ -1,0 +1,36 @@
+#ifndef TINKERCACHE_SRC_CORE_SETTINGS_H_
+#define TINKERCACHE_SRC_CORE_SETTINGS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace tinkercache {
+
+inline constexpr size_t kMaxKeyLength = 250;
+
+// Server settings, named after memcached's options (see `stats settings`).
+struct Settings {
+  std::string interface = "127.0.0.1";  // -l
+  uint16_t port = 11211;                // -p
+  int threads = 0;                      // -t; 0: one per core
+  uint64_t max_bytes = 64ull << 20;     // -m, in bytes
+  uint32_t max_connections = 1024;      // -c
+  uint32_t item_size_max = 1u << 20;    // -I
+  int verbosity = 0;                    // -v
+  bool evictions = true;                // -M turns them off
+};
+
+// memcached's per-item overhead (header, CAS, the key's terminator and the
+// value's "\r\n"), so our size limit sits where memcached's clients expect.
+inline constexpr size_t kItemOverhead = 48 + 8 + 1 + 2;
+
+// Whether an item of this key and value size fits under `item_size_max`.
+inline bool ItemFits(uint32_t item_size_max, size_t key_length,
+                     size_t value_length) {
+  return key_length + value_length + kItemOverhead <= item_size_max;
+}
+
+}  // namespace tinkercache
+
+#endif  // TINKERCACHE_SRC_CORE_SETTINGS_H_

@@ -1,0 +1,159 @@
+#include "src/server/connection.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "protocols/ascii/ascii_session.h"
+
+namespace tinkercache {
+namespace {
+
+constexpr size_t kInitialReadBuffer = 16 * 1024;
+// Above this the read buffer is released once it empties again, so a single
+// large value does not pin memory for the connection's lifetime.
+constexpr size_t kKeepReadBuffer = 64 * 1024;
+constexpr size_t kKeepOutBuffer = 256 * 1024;
+// A client that does not read its replies stops being read from here.
+constexpr size_t kMaxPendingOutput = 4 * 1024 * 1024;
+constexpr auto kLinger = std::chrono::seconds(2);
+
+struct Linger {
+  std::shared_ptr<asio::ip::tcp::socket> socket;
+  asio::steady_timer timer;
+  char sink[4096];
+
+  void Drain(std::shared_ptr<Linger> self) {
+    socket->async_read_some(
+        asio::buffer(sink), [self](const asio::error_code& error, size_t) {
+          if (error) {
+            self->timer.cancel();
+            asio::error_code ignored;
+            self->socket->close(ignored);
+            return;
+          }
+          self->Drain(self);
+        });
+  }
+};
+
+}  // namespace
+
+void LingeringClose(std::shared_ptr<asio::ip::tcp::socket> socket) {
+  asio::error_code ignored;
+  socket->shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  auto linger = std::make_shared<Linger>(
+      Linger{socket, asio::steady_timer(socket->get_executor(), kLinger), {}});
+  // The client has kLinger to close its side; after that it is cut off.
+  linger->timer.async_wait([linger](const asio::error_code& error) {
+    if (error) return;
+    asio::error_code ignored;
+    linger->socket->close(ignored);
+  });
+  linger->Drain(linger);
+}
+
+std::unique_ptr<ProtocolSession> NewSession(unsigned char /*first_byte*/,
+                                            Executor& executor) {
+  return std::make_unique<ascii::AsciiSession>(executor);
+}
+
+Connection::Connection(asio::ip::tcp::socket socket, Executor& executor)
+    : socket_(std::make_shared<asio::ip::tcp::socket>(std::move(socket))),
+      executor_(executor) {
+  asio::error_code ignored;
+  socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
+  executor_.registry().ConnectionOpened();
+}
+
+Connection::~Connection() { executor_.registry().ConnectionClosed(); }
+
+void Connection::EnsureReadRoom(size_t needed) {
+  size_t want = std::max(read_length_ + 1, needed);
+  if (read_capacity_ == 0) want = std::max(want, kInitialReadBuffer);
+  if (want <= read_capacity_ && read_length_ < read_capacity_) return;
+  size_t capacity = std::max({want, read_capacity_ * 2, kInitialReadBuffer});
+  std::unique_ptr<char[]> next(new char[capacity]);
+  if (read_length_ > 0) std::memcpy(next.get(), read_buffer_.get(), read_length_);
+  read_buffer_ = std::move(next);
+  read_capacity_ = capacity;
+}
+
+void Connection::Read() {
+  if (reading_ || closing_ || pending_.size() > kMaxPendingOutput) return;
+  EnsureReadRoom(read_needed_);
+  reading_ = true;
+  socket_->async_read_some(
+      asio::buffer(read_buffer_.get() + read_length_,
+                   read_capacity_ - read_length_),
+      [self = shared_from_this()](const asio::error_code& error, size_t n) {
+        self->OnRead(error, n);
+      });
+}
+
+void Connection::OnRead(const asio::error_code& error, size_t n) {
+  reading_ = false;
+  if (error) {
+    // The peer is gone or reset: nothing more to send to it.
+    closing_ = true;
+    asio::error_code ignored;
+    socket_->close(ignored);
+    return;
+  }
+  executor_.thread_stats().AddBytesRead(n);
+  read_length_ += n;
+  Process();
+  Write();
+  Read();
+}
+
+void Connection::Process() {
+  if (session_ == nullptr) {
+    session_ = NewSession(static_cast<unsigned char>(read_buffer_[0]),
+                          executor_);
+  }
+  const ProcessResult r = session_->Process(
+      std::string_view(read_buffer_.get(), read_length_), pending_);
+  read_length_ -= r.consumed;
+  if (read_length_ > 0 && r.consumed > 0) {
+    std::memmove(read_buffer_.get(), read_buffer_.get() + r.consumed,
+                 read_length_);
+  }
+  read_needed_ = r.needed;
+  if (read_length_ == 0 && read_capacity_ > kKeepReadBuffer) {
+    read_buffer_.reset();
+    read_capacity_ = 0;
+  }
+  if (r.close) closing_ = true;
+}
+
+void Connection::Write() {
+  if (writing_) return;
+  if (pending_.empty()) {
+    if (closing_ && socket_->is_open()) LingeringClose(socket_);
+    return;
+  }
+  sending_.Swap(pending_);
+  writing_ = true;
+  asio::async_write(
+      *socket_, asio::buffer(sending_.data(), sending_.size()),
+      [self = shared_from_this()](const asio::error_code& error, size_t n) {
+        self->OnWrite(error, n);
+      });
+}
+
+void Connection::OnWrite(const asio::error_code& error, size_t n) {
+  writing_ = false;
+  executor_.thread_stats().AddBytesWritten(n);
+  sending_.ClearAndShrink(kKeepOutBuffer);
+  if (error) {
+    closing_ = true;
+    pending_.Clear();
+    asio::error_code ignored;
+    socket_->close(ignored);
+    return;
+  }
+  Write();
+  Read();  // resumes a read paused for backpressure
+}
+
+}  // namespace tinkercache

@@ -1,0 +1,174 @@
+#include "src/server/options.h"
+
+#include <getopt.h>
+
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace tinkercache {
+namespace {
+
+enum LongOnly { kPortFile = 1000 };
+
+absl::StatusOr<uint64_t> Number(const char* flag, const char* text,
+                                uint64_t min, uint64_t max) {
+  uint64_t v;
+  if (!absl::SimpleAtoi(text, &v) || v < min || v > max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "option ", flag, ": expected a number from ", min, " to ", max,
+        ", got '", text, "'"));
+  }
+  return v;
+}
+
+// memcached's -I syntax: bytes, or a number with a k or m suffix.
+absl::StatusOr<uint64_t> Size(const char* text) {
+  std::string s = absl::AsciiStrToLower(text);
+  uint64_t unit = 1;
+  if (!s.empty() && (s.back() == 'k' || s.back() == 'm')) {
+    unit = s.back() == 'k' ? 1024 : 1024 * 1024;
+    s.pop_back();
+  }
+  uint64_t v;
+  if (!absl::SimpleAtoi(s, &v)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("option -I: cannot read size '", text, "'"));
+  }
+  return v * unit;
+}
+
+}  // namespace
+
+std::string Usage(const char* program) {
+  return absl::StrCat(
+      "Usage: ", program, " [options]\n",
+      "  -p, --port=NUM           TCP port to listen on (default 11211; 0: any)\n"
+      "  -l, --listen=ADDR        interface to listen on (default 127.0.0.1)\n"
+      "  -t, --threads=NUM        worker threads (default: number of cores)\n"
+      "  -m, --memory-limit=MB    item memory in megabytes (default 64)\n"
+      "  -c, --conn-limit=NUM     max simultaneous connections (default 1024)\n"
+      "  -I, --max-item-size=SIZE largest item, e.g. 512k or 2m (default 1m)\n"
+      "  -M, --disable-evictions  answer out-of-memory instead of evicting\n"
+      "  -U, --udp-port=0         UDP is not served; only 0 is accepted\n"
+      "  -u, --user=USER          accepted for memcached compatibility\n"
+      "  -v, --verbose            more log output (repeat for more)\n"
+      "      --port-file=PATH     write the bound port to PATH\n"
+      "  -V, --version            print the version and exit\n"
+      "  -h, --help               print this help and exit\n");
+}
+
+absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
+  static const option kLong[] = {
+      {"port", required_argument, nullptr, 'p'},
+      {"listen", required_argument, nullptr, 'l'},
+      {"threads", required_argument, nullptr, 't'},
+      {"memory-limit", required_argument, nullptr, 'm'},
+      {"conn-limit", required_argument, nullptr, 'c'},
+      {"max-item-size", required_argument, nullptr, 'I'},
+      {"disable-evictions", no_argument, nullptr, 'M'},
+      {"udp-port", required_argument, nullptr, 'U'},
+      {"user", required_argument, nullptr, 'u'},
+      {"verbose", no_argument, nullptr, 'v'},
+      {"port-file", required_argument, nullptr, kPortFile},
+      {"version", no_argument, nullptr, 'V'},
+      {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0},
+  };
+  ServerOptions o;
+  Settings& s = o.settings;
+  optind = 1;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":p:l:t:m:c:I:MU:u:vVh", kLong,
+                          nullptr)) != -1) {
+    switch (c) {
+      case 'p': {
+        auto v = Number("-p", optarg, 0, 65535);
+        if (!v.ok()) return v.status();
+        s.port = static_cast<uint16_t>(*v);
+        break;
+      }
+      case 'l':
+        s.interface = optarg;
+        break;
+      case 't': {
+        auto v = Number("-t", optarg, 1, 1024);
+        if (!v.ok()) return v.status();
+        s.threads = static_cast<int>(*v);
+        break;
+      }
+      case 'm': {
+        auto v = Number("-m", optarg, 1, uint64_t{1} << 30);
+        if (!v.ok()) return v.status();
+        s.max_bytes = *v << 20;
+        break;
+      }
+      case 'c': {
+        auto v = Number("-c", optarg, 1, 1u << 20);
+        if (!v.ok()) return v.status();
+        s.max_connections = static_cast<uint32_t>(*v);
+        break;
+      }
+      case 'I': {
+        auto v = Size(optarg);
+        if (!v.ok()) return v.status();
+        if (*v < 1024 || *v > (uint64_t{1} << 30)) {
+          return absl::InvalidArgumentError(
+              "option -I: item size must be from 1k to 1024m");
+        }
+        s.item_size_max = static_cast<uint32_t>(*v);
+        break;
+      }
+      case 'M':
+        s.evictions = false;
+        break;
+      case 'U': {
+        auto v = Number("-U", optarg, 0, 65535);
+        if (!v.ok()) return v.status();
+        if (*v != 0) {
+          return absl::InvalidArgumentError(
+              "option -U: UDP is not supported; use -U 0");
+        }
+        break;
+      }
+      case 'u':
+        break;
+      case 'v':
+        ++s.verbosity;
+        break;
+      case kPortFile:
+        o.port_file = optarg;
+        break;
+      case 'V':
+        o.show_version = true;
+        break;
+      case 'h':
+        o.show_help = true;
+        break;
+      case ':':
+        return absl::InvalidArgumentError(
+            absl::StrCat("option -", std::string(1, static_cast<char>(optopt)),
+                         " needs a value"));
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown option '", argv[optind - 1], "'"));
+    }
+  }
+  if (optind < argc) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", argv[optind], "'"));
+  }
+  if (s.threads == 0) {
+    s.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (s.item_size_max > s.max_bytes) {
+    return absl::InvalidArgumentError(
+        "option -I: the item size limit cannot exceed the memory limit (-m)");
+  }
+  return o;
+}
+
+}  // namespace tinkercache

@@ -1,0 +1,115 @@
+#include "src/server/server.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "src/server/connection.h"
+
+namespace tinkercache {
+namespace {
+
+constexpr std::string_view kTooManyConnections =
+    "ERROR Too many open connections\r\n";
+
+}  // namespace
+
+Server::Server(Handler& handler, StatsRegistry& registry)
+    : handler_(handler), registry_(registry) {}
+
+Server::~Server() {
+  Stop();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+absl::Status Server::Start() {
+  const Settings& s = registry_.settings();
+  asio::error_code error;
+  const auto address = asio::ip::make_address(s.interface, error);
+  if (error) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot use listen address '", s.interface,
+                     "': ", error.message()));
+  }
+  const asio::ip::tcp::endpoint endpoint(address, s.port);
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor_.bind(endpoint, error);
+  if (!error) acceptor_.listen(1024, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", s.interface, ":", s.port, ": ", error.message()));
+  }
+  port_ = acceptor_.local_endpoint().port();
+  registry_.set_bound_port(port_);
+
+  for (int i = 0; i < s.threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>(handler_, registry_));
+  }
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    worker->thread = std::thread([worker] {
+      auto guard = asio::make_work_guard(worker->context);
+      worker->context.run();
+    });
+  }
+  Accept();
+  return absl::OkStatus();
+}
+
+void Server::Accept() {
+  Worker& worker = *workers_[next_worker_];
+  next_worker_ = (next_worker_ + 1) % workers_.size();
+  acceptor_.async_accept(
+      worker.context,
+      [this, &worker](const asio::error_code& error,
+                      asio::ip::tcp::socket socket) {
+        if (error) {
+          if (error == asio::error::operation_aborted || stopping_) return;
+          // Out of descriptors and the like: keep accepting.
+          Accept();
+          return;
+        }
+        if (registry_.curr_connections() >=
+            registry_.settings().max_connections) {
+          registry_.ConnectionRejected();
+          auto rejected =
+              std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+          asio::post(worker.context, [rejected] {
+            asio::async_write(*rejected, asio::buffer(kTooManyConnections),
+                              [rejected](const asio::error_code&, size_t) {
+                                LingeringClose(rejected);
+                              });
+          });
+        } else {
+          // Start on the worker's own thread: the connection belongs there.
+          asio::post(worker.context,
+                     [s = std::move(socket), &worker]() mutable {
+                       std::make_shared<Connection>(std::move(s),
+                                                    worker.executor)
+                           ->Start();
+                     });
+        }
+        Accept();
+      });
+}
+
+void Server::Run() {
+  accept_context_.run();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+void Server::Stop() {
+  if (stopping_.exchange(true)) return;
+  asio::post(accept_context_, [this] {
+    asio::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  for (auto& w : workers_) w->context.stop();
+  accept_context_.stop();
+}
+
+}  // namespace tinkercache

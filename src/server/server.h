@@ -1,0 +1,60 @@
+#ifndef TINKERCACHE_SRC_SERVER_SERVER_H_
+#define TINKERCACHE_SRC_SERVER_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "asio.hpp"
+#include "src/core/executor.h"
+#include "src/core/handler.h"
+#include "src/core/stats.h"
+
+namespace tinkercache {
+
+// One worker thread: its own io_context, so its connections never share an
+// event loop or lock with another worker's; and its own executor (counters).
+struct Worker {
+  Worker(Handler& handler, StatsRegistry& registry)
+      : executor(handler, registry) {}
+  Executor executor;
+  asio::io_context context{1};
+  std::thread thread;
+};
+
+// The TCP front: accepts on one address and spreads connections over the
+// workers round-robin. Each connection picks its protocol from its first
+// byte.
+class Server {
+ public:
+  Server(Handler& handler, StatsRegistry& registry);
+  ~Server();
+
+  // Binds and starts the workers; the accept loop runs in Run().
+  absl::Status Start();
+  // Serves until Stop(). Returns once every worker has finished.
+  void Run();
+  // Safe from any thread, including a signal-handling one.
+  void Stop();
+
+  uint16_t port() const { return port_; }
+
+ private:
+  void Accept();
+
+  Handler& handler_;
+  StatsRegistry& registry_;
+  asio::io_context accept_context_{1};
+  asio::ip::tcp::acceptor acceptor_{accept_context_};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  size_t next_worker_ = 0;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace tinkercache
+
+#endif  // TINKERCACHE_SRC_SERVER_SERVER_H_

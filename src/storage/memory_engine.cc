@@ -1,0 +1,695 @@
+#include "src/storage/memory_engine.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <new>
+
+#include "absl/hash/hash.h"
+#include "src/core/numbers.h"
+#include "src/core/settings.h"
+
+namespace tinkercache {
+
+struct MemoryEngine::Item {
+  Item* next;  // hash chain
+  uint64_t cas;
+  uint32_t deadline;  // absolute unix seconds, 0: never
+  uint32_t flags;
+  uint32_t value_length;
+  uint8_t key_length;
+  uint8_t bits;
+  uint16_t unused;
+
+  char* key_data() { return reinterpret_cast<char*>(this + 1); }
+  char* value_data() { return key_data() + key_length; }
+  std::string_view key() { return {key_data(), key_length}; }
+  std::string_view value() { return {value_data(), value_length}; }
+  bool Expired(uint32_t now) const { return deadline != 0 && deadline <= now; }
+};
+
+// The header is the per-item overhead that the memory target is sized on.
+static_assert(sizeof(MemoryEngine::Item) == 32);
+
+struct alignas(64) MemoryEngine::Shard {
+  absl::Mutex mu;
+  std::unique_ptr<Item*[]> buckets ABSL_GUARDED_BY(mu);
+  size_t mask ABSL_GUARDED_BY(mu) = 0;
+  size_t count ABSL_GUARDED_BY(mu) = 0;
+  size_t clock_hand ABSL_GUARDED_BY(mu) = 0;
+  size_t reclaim_hand ABSL_GUARDED_BY(mu) = 0;
+  uint64_t cas_seq ABSL_GUARDED_BY(mu) = 0;
+  uint64_t index = 0;
+  // Stats, under mu so the hot path needs no atomics.
+  uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
+  uint64_t total_items ABSL_GUARDED_BY(mu) = 0;
+  uint64_t evictions ABSL_GUARDED_BY(mu) = 0;
+  uint64_t evicted_unfetched ABSL_GUARDED_BY(mu) = 0;
+  uint64_t reclaimed ABSL_GUARDED_BY(mu) = 0;
+  uint64_t expired_unfetched ABSL_GUARDED_BY(mu) = 0;
+  uint64_t get_expired ABSL_GUARDED_BY(mu) = 0;
+  uint64_t out_of_memory ABSL_GUARDED_BY(mu) = 0;
+};
+
+namespace {
+
+using Item = MemoryEngine::Item;
+using Shard = MemoryEngine::Shard;
+
+constexpr uint8_t kReferenced = 1;  // CLOCK: used since the hand last passed
+constexpr uint8_t kFetched = 2;     // read at least once
+constexpr size_t kInitialBuckets = 64;
+constexpr uint64_t kReclaimBucketsPerTick = 64;
+
+uint64_t HashKey(std::string_view key) {
+  return absl::Hash<std::string_view>{}(key);
+}
+
+// What the allocator really takes for an item (glibc: 8 bytes of chunk
+// header, 16-byte granularity), so the memory limit tracks resident memory.
+uint64_t Charge(const Item* item) {
+  const size_t n = sizeof(Item) + item->key_length + item->value_length;
+  return std::max<size_t>(32, (n + 8 + 15) & ~size_t{15});
+}
+
+Item* NewItem(std::string_view key, size_t value_length, uint32_t flags,
+              uint32_t deadline) {
+  void* mem = ::operator new(sizeof(Item) + key.size() + value_length);
+  Item* item = new (mem) Item{};
+  item->flags = flags;
+  item->deadline = deadline;
+  item->value_length = static_cast<uint32_t>(value_length);
+  item->key_length = static_cast<uint8_t>(key.size());
+  std::memcpy(item->key_data(), key.data(), key.size());
+  return item;
+}
+
+void FreeChain(Item* item) {
+  while (item != nullptr) {
+    Item* next = item->next;
+    ::operator delete(item);
+    item = next;
+  }
+}
+
+ItemView View(Item* item) {
+  return ItemView{item->key(), item->value(), item->flags, item->cas,
+                  item->deadline};
+}
+
+}  // namespace
+
+// Operations on one locked shard. Removed items go to a graveyard chain that
+// the caller frees after unlocking, so no free() runs under a shard lock.
+struct MemoryEngine::Located {
+  Shard& shard;
+  uint64_t hash;
+  std::string_view key;
+  Item* graveyard = nullptr;
+
+  Item** Find() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    Item** link = &shard.buckets[hash & shard.mask];
+    while (Item* item = *link) {
+      if (item->key_length == key.size() &&
+          std::memcmp(item->key_data(), key.data(), key.size()) == 0) {
+        return link;
+      }
+      link = &item->next;
+    }
+    return nullptr;
+  }
+
+  // The link to the live item with this key; an expired one is removed.
+  Item** FindLive(uint32_t now, bool count_get = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    Item** link = Find();
+    if (link == nullptr || !(*link)->Expired(now)) return link;
+    if (count_get) ++shard.get_expired;
+    Bury(link, /*evicted=*/false);
+    return nullptr;
+  }
+
+  uint64_t Bury(Item** link, bool evicted)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    Item* item = *link;
+    *link = item->next;
+    --shard.count;
+    const uint64_t charge = Charge(item);
+    shard.bytes -= charge;
+    const bool fetched = item->bits & kFetched;
+    if (evicted) {
+      ++shard.evictions;
+      if (!fetched) ++shard.evicted_unfetched;
+    } else {
+      ++shard.reclaimed;
+      if (!fetched) ++shard.expired_unfetched;
+    }
+    item->next = graveyard;
+    graveyard = item;
+    return charge;
+  }
+
+  uint64_t NextCas(int shard_bits) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    // Unique across shards without a shared counter: shard index in the low
+    // bits, a per-shard sequence above.
+    return (++shard.cas_seq << shard_bits) | shard.index;
+  }
+
+  // Puts `fresh` where `link` points (replacing that item) or, with a null
+  // link, at the head of its bucket.
+  void Place(Item** link, Item* fresh) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    ++shard.total_items;
+    shard.bytes += Charge(fresh);
+    if (link != nullptr) {
+      Item* old = *link;
+      fresh->next = old->next;
+      *link = fresh;
+      shard.bytes -= Charge(old);
+      old->next = graveyard;
+      graveyard = old;
+      return;
+    }
+    Item** head = &shard.buckets[hash & shard.mask];
+    fresh->next = *head;
+    *head = fresh;
+    // memcached's growth point: 1.5 items per bucket keeps the table small.
+    if (++shard.count > (shard.mask + 1) * 3 / 2) Grow();
+  }
+
+  // Doubles the bucket array; chains are short, so this is cheap and a
+  // shard only ever stalls its own keys.
+  void Grow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    const size_t size = (shard.mask + 1) * 2;
+    auto buckets = std::make_unique<Item*[]>(size);
+    for (size_t b = 0; b <= shard.mask; ++b) {
+      for (Item* item = shard.buckets[b]; item != nullptr;) {
+        Item* next = item->next;
+        Item*& head = buckets[HashKey(item->key()) & (size - 1)];
+        item->next = head;
+        head = item;
+        item = next;
+      }
+    }
+    shard.buckets = std::move(buckets);
+    shard.mask = size - 1;
+  }
+
+  // Advances `hand` over up to `max_buckets` buckets, removing expired items
+  // and, with `evict`, items not referenced since the hand last passed
+  // (CLOCK), until `want` bytes are freed. Returns the bytes freed.
+  uint64_t Sweep(size_t& hand, uint64_t want, uint32_t now,
+                 size_t max_buckets, bool evict)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    uint64_t freed = 0;
+    for (size_t n = 0; n < max_buckets && freed < want; ++n) {
+      hand &= shard.mask;
+      Item** link = &shard.buckets[hand];
+      hand = (hand + 1) & shard.mask;
+      while (Item* item = *link) {
+        if (item->Expired(now)) {
+          freed += Bury(link, /*evicted=*/false);
+        } else if (evict && !(item->bits & kReferenced)) {
+          freed += Bury(link, /*evicted=*/true);
+        } else {
+          if (evict) item->bits &= ~kReferenced;
+          link = &item->next;
+        }
+      }
+    }
+    return freed;
+  }
+};
+
+MemoryEngine::MemoryEngine(const Clock& clock, MemoryEngineOptions options)
+    : clock_(clock),
+      options_(options),
+      num_shards_(size_t{1} << options.shard_bits),
+      shards_(new Shard[num_shards_]) {
+  for (size_t i = 0; i < num_shards_; ++i) {
+    Shard& s = shards_[i];
+    absl::MutexLock lock(&s.mu);
+    s.index = i;
+    s.buckets = std::make_unique<Item*[]>(kInitialBuckets);
+    s.mask = kInitialBuckets - 1;
+  }
+  if (options_.reclaim_interval > absl::ZeroDuration()) {
+    reclaimer_ = std::thread([this] { ReclaimLoop(); });
+  }
+}
+
+MemoryEngine::~MemoryEngine() {
+  stop_.Notify();
+  if (reclaimer_.joinable()) reclaimer_.join();
+  ClearAll();
+}
+
+MemoryEngine::Shard& MemoryEngine::ShardFor(uint64_t hash) const {
+  // High bits pick the shard, low bits the bucket: independent choices.
+  return shards_[options_.shard_bits == 0 ? 0
+                                          : hash >> (64 - options_.shard_bits)];
+}
+
+void MemoryEngine::RunDueFlush(uint32_t now) {
+  uint32_t at = flush_at_.load(std::memory_order_acquire);
+  if (at == 0 || now < at) return;
+  if (flush_at_.compare_exchange_strong(at, 0)) ClearAll();
+}
+
+void MemoryEngine::ClearAll() {
+  for (size_t i = 0; i < num_shards_; ++i) {
+    Shard& s = shards_[i];
+    Item* dead = nullptr;
+    uint64_t freed = 0;
+    {
+      absl::MutexLock lock(&s.mu);
+      for (size_t b = 0; b <= s.mask; ++b) {
+        for (Item* item = s.buckets[b]; item != nullptr;) {
+          Item* next = item->next;
+          item->next = dead;
+          dead = item;
+          item = next;
+        }
+        s.buckets[b] = nullptr;
+      }
+      freed = s.bytes;
+      s.bytes = 0;
+      s.count = 0;
+    }
+    used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+    FreeChain(dead);
+  }
+}
+
+bool MemoryEngine::MakeRoom(uint64_t charge) {
+  const uint64_t limit = options_.max_bytes;
+  auto fits = [&] {
+    return used_bytes_.load(std::memory_order_relaxed) + charge <= limit;
+  };
+  if (fits()) return true;
+  if (!options_.evictions || charge > limit) return false;
+  const uint32_t now = Now();
+  // Two rounds over all shards: CLOCK may first only clear reference bits.
+  for (size_t attempt = 0; attempt < 2 * num_shards_ && !fits(); ++attempt) {
+    Shard& s = shards_[evict_cursor_.fetch_add(1, std::memory_order_relaxed) &
+                       (num_shards_ - 1)];
+    Located at{s, 0, {}};
+    uint64_t freed;
+    {
+      absl::MutexLock lock(&s.mu);
+      const uint64_t used = used_bytes_.load(std::memory_order_relaxed);
+      const uint64_t want = used + charge > limit ? used + charge - limit : 1;
+      freed = at.Sweep(s.clock_hand, want, now, s.mask + 1, /*evict=*/true);
+    }
+    used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+    FreeChain(at.graveyard);
+  }
+  return fits();
+}
+
+Status MemoryEngine::Get(std::string_view key, ItemVisitor visit) {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  const uint64_t hash = HashKey(key);
+  Located at{ShardFor(hash), hash, key};
+  Status status = Status::kNotFound;
+  uint64_t freed = 0;
+  {
+    absl::MutexLock lock(&at.shard.mu);
+    const uint64_t before = at.shard.bytes;
+    if (Item** link = at.FindLive(now, /*count_get=*/true)) {
+      Item* item = *link;
+      item->bits |= kReferenced | kFetched;
+      visit(View(item));
+      status = Status::kOk;
+    }
+    freed = before - at.shard.bytes;
+  }
+  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+  FreeChain(at.graveyard);
+  return status;
+}
+
+Status MemoryEngine::GetAndTouch(std::string_view key, uint32_t deadline,
+                                 ItemVisitor visit) {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  const uint64_t hash = HashKey(key);
+  Located at{ShardFor(hash), hash, key};
+  Status status = Status::kNotFound;
+  uint64_t freed = 0;
+  {
+    absl::MutexLock lock(&at.shard.mu);
+    const uint64_t before = at.shard.bytes;
+    if (Item** link = at.FindLive(now, /*count_get=*/true)) {
+      Item* item = *link;
+      item->bits |= kReferenced | kFetched;
+      item->deadline = deadline;
+      visit(View(item));
+      status = Status::kOk;
+    }
+    freed = before - at.shard.bytes;
+  }
+  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+  FreeChain(at.graveyard);
+  return status;
+}
+
+Status MemoryEngine::Touch(std::string_view key, uint32_t deadline) {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  const uint64_t hash = HashKey(key);
+  Located at{ShardFor(hash), hash, key};
+  Status status = Status::kNotFound;
+  uint64_t freed = 0;
+  {
+    absl::MutexLock lock(&at.shard.mu);
+    const uint64_t before = at.shard.bytes;
+    if (Item** link = at.FindLive(now)) {
+      (*link)->deadline = deadline;
+      (*link)->bits |= kReferenced;
+      status = Status::kOk;
+    }
+    freed = before - at.shard.bytes;
+  }
+  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+  FreeChain(at.graveyard);
+  return status;
+}
+
+StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
+                                std::string_view value, uint32_t flags,
+                                uint32_t deadline,
+                                std::optional<uint64_t> expected_cas) {
+  if (key.empty() || key.size() > kMaxKeyLength) {
+    return {Status::kInvalidArguments};
+  }
+  if (!ItemFits(options_.item_size_max, key.size(), value.size())) {
+    return {Status::kTooLarge};
+  }
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  const uint64_t hash = HashKey(key);
+  Located at{ShardFor(hash), hash, key};
+  const bool concat = mode == StoreMode::kAppend || mode == StoreMode::kPrepend;
+
+  // Whole-value stores build the item before taking the lock.
+  Item* fresh = nullptr;
+  if (!concat) {
+    fresh = NewItem(key, value.size(), flags, deadline);
+    std::memcpy(fresh->value_data(), value.data(), value.size());
+    if (!MakeRoom(Charge(fresh))) {
+      ::operator delete(fresh);
+      absl::MutexLock lock(&at.shard.mu);
+      ++at.shard.out_of_memory;
+      return {Status::kNoMemory};
+    }
+  }
+
+  StoreResult result;
+  int64_t delta = 0;
+  {
+    absl::MutexLock lock(&at.shard.mu);
+    const uint64_t before = at.shard.bytes;
+    Item** link = at.FindLive(now);
+    Item* current = link != nullptr ? *link : nullptr;
+    if (expected_cas && current == nullptr) {
+      result.status = Status::kNotFound;
+    } else if (expected_cas && current->cas != *expected_cas) {
+      result.status = Status::kExists;
+    } else if ((mode == StoreMode::kAdd && current != nullptr) ||
+               (mode != StoreMode::kSet && mode != StoreMode::kAdd &&
+                current == nullptr)) {
+      if (current != nullptr) current->bits |= kReferenced;
+      result.status = Status::kNotStored;
+    } else if (concat) {
+      const size_t length = current->value_length + value.size();
+      if (!ItemFits(options_.item_size_max, key.size(), length)) {
+        result.status = Status::kTooLarge;
+      } else {
+        fresh = NewItem(key, length, current->flags, current->deadline);
+        char* out = fresh->value_data();
+        if (mode == StoreMode::kAppend) {
+          std::memcpy(out, current->value_data(), current->value_length);
+          std::memcpy(out + current->value_length, value.data(), value.size());
+        } else {
+          std::memcpy(out, value.data(), value.size());
+          std::memcpy(out + value.size(), current->value_data(),
+                      current->value_length);
+        }
+      }
+    }
+    if (result.status == Status::kOk) {
+      fresh->cas = at.NextCas(options_.shard_bits);
+      fresh->bits = kReferenced;
+      result.cas = fresh->cas;
+      at.Place(link, fresh);
+      fresh = nullptr;
+    }
+    delta = static_cast<int64_t>(at.shard.bytes) - static_cast<int64_t>(before);
+  }
+  used_bytes_.fetch_add(static_cast<uint64_t>(delta),
+                        std::memory_order_relaxed);
+  if (fresh != nullptr) ::operator delete(fresh);
+  FreeChain(at.graveyard);
+  if (concat && result.status == Status::kOk) MakeRoom(0);
+  return result;
+}
+
+Status MemoryEngine::Delete(std::string_view key,
+                            std::optional<uint64_t> expected_cas) {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  const uint64_t hash = HashKey(key);
+  Located at{ShardFor(hash), hash, key};
+  Status status = Status::kNotFound;
+  uint64_t freed = 0;
+  {
+    absl::MutexLock lock(&at.shard.mu);
+    const uint64_t before = at.shard.bytes;
+    if (Item** link = at.FindLive(now)) {
+      if (expected_cas && (*link)->cas != *expected_cas) {
+        status = Status::kExists;
+      } else {
+        Item* item = *link;
+        *link = item->next;
+        --at.shard.count;
+        at.shard.bytes -= Charge(item);
+        item->next = at.graveyard;
+        at.graveyard = item;
+        status = Status::kOk;
+      }
+    }
+    freed = before - at.shard.bytes;
+  }
+  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+  FreeChain(at.graveyard);
+  return status;
+}
+
+ArithmeticResult MemoryEngine::Arithmetic(
+    std::string_view key, bool increment, uint64_t delta,
+    std::optional<NewCounter> create, std::optional<uint64_t> expected_cas) {
+  if (key.empty() || key.size() > kMaxKeyLength) {
+    return {Status::kInvalidArguments};
+  }
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  const uint64_t hash = HashKey(key);
+  Located at{ShardFor(hash), hash, key};
+  ArithmeticResult result;
+  int64_t bytes_delta = 0;
+  {
+    absl::MutexLock lock(&at.shard.mu);
+    const uint64_t before = at.shard.bytes;
+    Item** link = at.FindLive(now);
+    char digits[20];
+    if (link == nullptr) {
+      if (!create || expected_cas) {
+        result.status = Status::kNotFound;
+      } else {
+        const size_t n = static_cast<size_t>(
+            std::to_chars(digits, digits + 20, create->initial).ptr - digits);
+        Item* fresh = NewItem(key, n, 0, create->deadline);
+        std::memcpy(fresh->value_data(), digits, n);
+        fresh->cas = at.NextCas(options_.shard_bits);
+        fresh->bits = kReferenced;
+        at.Place(nullptr, fresh);
+        result.value = create->initial;
+        result.cas = fresh->cas;
+      }
+    } else if (expected_cas && (*link)->cas != *expected_cas) {
+      result.status = Status::kExists;
+    } else if (auto current = ParseCounter((*link)->value())) {
+      Item* item = *link;
+      uint64_t next;
+      if (increment) {
+        next = *current + delta;  // wraps at 2^64 like memcached
+      } else {
+        next = delta > *current ? 0 : *current - delta;
+      }
+      const size_t n = static_cast<size_t>(
+          std::to_chars(digits, digits + 20, next).ptr - digits);
+      if (n <= item->value_length) {
+        // In place, space-padded as memcached does: the length stays.
+        std::memcpy(item->value_data(), digits, n);
+        std::memset(item->value_data() + n, ' ', item->value_length - n);
+        item->cas = at.NextCas(options_.shard_bits);
+        item->bits |= kReferenced | kFetched;
+        result.cas = item->cas;
+      } else {
+        Item* fresh = NewItem(key, n, item->flags, item->deadline);
+        std::memcpy(fresh->value_data(), digits, n);
+        fresh->cas = at.NextCas(options_.shard_bits);
+        fresh->bits = kReferenced | kFetched;
+        at.Place(link, fresh);
+        result.cas = fresh->cas;
+      }
+      result.value = next;
+    } else {
+      result.status = Status::kNonNumeric;
+    }
+    bytes_delta = static_cast<int64_t>(at.shard.bytes) -
+                  static_cast<int64_t>(before);
+  }
+  used_bytes_.fetch_add(static_cast<uint64_t>(bytes_delta),
+                        std::memory_order_relaxed);
+  FreeChain(at.graveyard);
+  if (bytes_delta > 0) MakeRoom(0);
+  return result;
+}
+
+void MemoryEngine::Flush(uint32_t when) {
+  if (when == 0 || when <= Now()) {
+    flush_at_.store(0, std::memory_order_release);
+    ClearAll();
+  } else {
+    flush_at_.store(when, std::memory_order_release);
+  }
+}
+
+size_t MemoryEngine::ReclaimExpired() {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  size_t removed = 0;
+  for (size_t i = 0; i < num_shards_; ++i) {
+    Located at{shards_[i], 0, {}};
+    uint64_t freed;
+    {
+      absl::MutexLock lock(&at.shard.mu);
+      freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now,
+                       at.shard.mask + 1, /*evict=*/false);
+    }
+    used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+    for (Item* item = at.graveyard; item != nullptr; item = item->next) {
+      ++removed;
+    }
+    FreeChain(at.graveyard);
+  }
+  return removed;
+}
+
+void MemoryEngine::ReclaimLoop() {
+  // Incremental: each tick sweeps a slice of every shard, so a large cache
+  // is covered over several ticks instead of in one long pause.
+  while (!stop_.WaitForNotificationWithTimeout(options_.reclaim_interval)) {
+    const uint32_t now = Now();
+    RunDueFlush(now);
+    for (size_t i = 0; i < num_shards_ && !stop_.HasBeenNotified(); ++i) {
+      Located at{shards_[i], 0, {}};
+      uint64_t freed;
+      {
+        absl::MutexLock lock(&at.shard.mu);
+        const size_t slice =
+            std::max<size_t>(kReclaimBucketsPerTick, (at.shard.mask + 1) / 16);
+        freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now, slice,
+                         /*evict=*/false);
+      }
+      used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+      FreeChain(at.graveyard);
+    }
+  }
+}
+
+uint64_t MemoryEngine::item_count() const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < num_shards_; ++i) {
+    absl::MutexLock lock(&shards_[i].mu);
+    n += shards_[i].count;
+  }
+  return n;
+}
+
+bool MemoryEngine::WriteStats(std::string_view group, StatWriter& out) {
+  struct Totals {
+    uint64_t count = 0, bytes = 0, total_items = 0, evictions = 0,
+             evicted_unfetched = 0, reclaimed = 0, expired_unfetched = 0,
+             get_expired = 0, out_of_memory = 0, buckets = 0;
+  } t;
+  for (size_t i = 0; i < num_shards_; ++i) {
+    Shard& s = shards_[i];
+    absl::MutexLock lock(&s.mu);
+    t.count += s.count;
+    t.bytes += s.bytes;
+    t.total_items += s.total_items;
+    t.evictions += s.evictions;
+    t.evicted_unfetched += s.evicted_unfetched;
+    t.reclaimed += s.reclaimed;
+    t.expired_unfetched += s.expired_unfetched;
+    t.get_expired += s.get_expired;
+    t.out_of_memory += s.out_of_memory;
+    t.buckets += s.mask + 1;
+  }
+  if (group.empty()) {
+    out.Add("get_expired", t.get_expired);
+    out.Add("get_flushed", uint64_t{0});  // flush frees items at once
+    uint64_t power = 0;
+    while ((uint64_t{1} << (power + 1)) <= t.buckets) ++power;
+    out.Add("hash_power_level", power);
+    out.Add("hash_bytes", t.buckets * sizeof(Item*));
+    out.Add("hash_is_expanding", false);
+    out.Add("bytes", t.bytes);
+    out.Add("curr_items", t.count);
+    out.Add("total_items", t.total_items);
+    out.Add("expired_unfetched", t.expired_unfetched);
+    out.Add("evicted_unfetched", t.evicted_unfetched);
+    out.Add("evictions", t.evictions);
+    out.Add("reclaimed", t.reclaimed);
+    return true;
+  }
+  if (group == "items") {
+    // One item class: the whole cache. Per-class dashboards still sum right.
+    if (t.count == 0) return true;
+    out.Add("items:1:number", t.count);
+    out.Add("items:1:age", uint64_t{0});
+    out.Add("items:1:mem_requested", t.bytes);
+    out.Add("items:1:evicted", t.evictions);
+    out.Add("items:1:evicted_nonzero", uint64_t{0});
+    out.Add("items:1:evicted_time", uint64_t{0});
+    out.Add("items:1:outofmemory", t.out_of_memory);
+    out.Add("items:1:reclaimed", t.reclaimed);
+    out.Add("items:1:expired_unfetched", t.expired_unfetched);
+    out.Add("items:1:evicted_unfetched", t.evicted_unfetched);
+    return true;
+  }
+  if (group == "slabs") {
+    out.Add("active_slabs", uint64_t{t.count > 0 ? 1u : 0u});
+    out.Add("total_malloced", t.bytes);
+    return true;
+  }
+  if (group == "sizes") {
+    out.Add("sizes_status", "disabled");
+    return true;
+  }
+  return false;
+}
+
+void MemoryEngine::ResetStats() {
+  for (size_t i = 0; i < num_shards_; ++i) {
+    Shard& s = shards_[i];
+    absl::MutexLock lock(&s.mu);
+    s.total_items = s.evictions = s.evicted_unfetched = s.reclaimed =
+        s.expired_unfetched = s.get_expired = s.out_of_memory = 0;
+  }
+}
+
+}  // namespace tinkercache

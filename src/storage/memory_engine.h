@@ -1,0 +1,90 @@
+#ifndef TINKERCACHE_SRC_STORAGE_MEMORY_ENGINE_H_
+#define TINKERCACHE_SRC_STORAGE_MEMORY_ENGINE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "src/core/clock.h"
+#include "src/storage/engine.h"
+
+namespace tinkercache {
+
+struct MemoryEngineOptions {
+  uint64_t max_bytes = 64ull << 20;  // memory for items and the hash table
+  uint32_t item_size_max = 1u << 20;
+  bool evictions = true;  // false: answer kNoMemory instead of evicting
+  int shard_bits = 8;     // 2^shard_bits independently locked shards
+  // Background removal of expired items; zero disables the thread (tests
+  // call ReclaimExpired() themselves).
+  absl::Duration reclaim_interval = absl::Seconds(1);
+};
+
+// The default engine: a hash table split into shards, each with its own lock,
+// chained buckets and CLOCK eviction whose hand sweeps the bucket array (no
+// per-item list links). Each item is one allocation holding a 32-byte header,
+// the key and the value.
+class MemoryEngine final : public Engine {
+ public:
+  MemoryEngine(const Clock& clock, MemoryEngineOptions options);
+  ~MemoryEngine() override;
+
+  Status Get(std::string_view key, ItemVisitor visit) override;
+  Status GetAndTouch(std::string_view key, uint32_t deadline,
+                     ItemVisitor visit) override;
+  Status Touch(std::string_view key, uint32_t deadline) override;
+  StoreResult Store(StoreMode mode, std::string_view key,
+                    std::string_view value, uint32_t flags, uint32_t deadline,
+                    std::optional<uint64_t> expected_cas) override;
+  Status Delete(std::string_view key,
+                std::optional<uint64_t> expected_cas) override;
+  ArithmeticResult Arithmetic(std::string_view key, bool increment,
+                              uint64_t delta, std::optional<NewCounter> create,
+                              std::optional<uint64_t> expected_cas) override;
+  void Flush(uint32_t when) override;
+  bool WriteStats(std::string_view group, StatWriter& out) override;
+  void ResetStats() override;
+
+  // Removes expired items and runs a flush that has come due; returns how
+  // many items it removed. The background thread calls it periodically.
+  size_t ReclaimExpired();
+
+  uint64_t used_bytes() const {
+    return used_bytes_.load(std::memory_order_relaxed);
+  }
+  uint64_t item_count() const;
+
+  struct Item;
+  struct Shard;
+
+ private:
+  struct Located;
+
+  Shard& ShardFor(uint64_t hash) const;
+  uint32_t Now() const { return clock_.NowSeconds(); }
+  void RunDueFlush(uint32_t now);
+  void ClearAll();
+  // Makes room for `charge` more bytes by evicting from any shard. Called
+  // with no shard lock held. False when the limit cannot be met.
+  bool MakeRoom(uint64_t charge);
+  void ReclaimLoop();
+
+  const Clock& clock_;
+  const MemoryEngineOptions options_;
+  const size_t num_shards_;
+  std::unique_ptr<Shard[]> shards_;
+  std::atomic<uint64_t> used_bytes_{0};
+  std::atomic<uint32_t> flush_at_{0};  // a pending delayed flush, 0: none
+  std::atomic<size_t> evict_cursor_{0};
+  absl::Notification stop_;
+  std::thread reclaimer_;
+};
+
+}  // namespace tinkercache
+
+#endif  // TINKERCACHE_SRC_STORAGE_MEMORY_ENGINE_H_

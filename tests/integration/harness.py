@@ -1,0 +1,119 @@
+"""Starts the real tinkercache binary (and memcached) on free loopback ports."""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BIN = os.environ.get("TINKERCACHE_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "bin", "tinkercache")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, deadline=10.0):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+class Server:
+    """tinkercache on an ephemeral port (-p 0 with --port-file)."""
+
+    def __init__(self, *args):
+        self.dir = tempfile.TemporaryDirectory()
+        port_file = os.path.join(self.dir.name, "port")
+        self.log_path = os.path.join(self.dir.name, "log")
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [BIN, "-l", "127.0.0.1", "-p", "0", "--port-file", port_file,
+                 *args],
+                stdout=log, stderr=subprocess.STDOUT)
+        end = time.monotonic() + 10
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.monotonic() > end:
+                self.proc.kill()
+                with open(self.log_path) as log:
+                    raise RuntimeError(f"server did not start: {log.read()}")
+            time.sleep(0.01)
+        with open(port_file) as f:
+            self.port = int(f.read())
+
+    def stop(self):
+        """SIGTERM, and the server must exit cleanly."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=10)
+        self.dir.cleanup()
+        return code
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Memcached:
+    """The reference: Debian's memcached on a free port."""
+
+    def __init__(self, *args):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["memcached", "-u", "root", "-l", "127.0.0.1", "-p",
+             str(self.port), "-U", "0", *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def exchange(port, data, settle=0.3, chunk=None):
+    """Sends `data` (optionally in chunks) and returns all bytes received
+    until the server goes quiet for `settle` seconds or closes."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        if chunk:
+            for i in range(0, len(data), chunk):
+                s.sendall(data[i:i + chunk])
+        else:
+            s.sendall(data)
+        s.settimeout(settle)
+        out = b""
+        try:
+            while True:
+                got = s.recv(1 << 20)
+                if not got:
+                    return out + b"<closed>"
+                out += got
+        except socket.timeout:
+            return out
+
+
+def read_until(sock, marker, limit=64 << 20):
+    data = b""
+    while not data.endswith(marker):
+        got = sock.recv(1 << 20)
+        if not got:
+            raise ConnectionError(f"closed after {data[-200:]!r}")
+        data += got
+        if len(data) > limit:
+            raise RuntimeError("reply too large")
+    return data

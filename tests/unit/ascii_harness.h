@@ -1,0 +1,71 @@
+#ifndef TINKERCACHE_TESTS_UNIT_ASCII_HARNESS_H_
+#define TINKERCACHE_TESTS_UNIT_ASCII_HARNESS_H_
+
+#include <string>
+#include <string_view>
+
+#include "protocols/ascii/ascii_session.h"
+#include "src/core/clock.h"
+#include "src/core/executor.h"
+#include "src/core/stats.h"
+#include "src/storage/engine_handler.h"
+#include "src/storage/memory_engine.h"
+
+namespace tinkercache {
+
+// A whole ASCII stack without sockets: session, executor, default handler and
+// the real in-memory engine, driven as a connection would drive it.
+class AsciiHarness {
+ public:
+  explicit AsciiHarness(Settings settings = {})
+      : settings_(settings),
+        engine_(clock_, EngineOptions(settings)),
+        handler_(engine_, clock_),
+        registry_(settings_, clock_),
+        executor_(handler_, registry_),
+        session_(executor_) {}
+
+  // Feeds `input` in pieces of `chunk` bytes (0: all at once) and returns
+  // everything the session answered.
+  std::string Run(std::string_view input, size_t chunk = 0) {
+    OutBuffer out;
+    if (chunk == 0) chunk = input.size() ? input.size() : 1;
+    for (size_t pos = 0; pos < input.size() && !closed_; pos += chunk) {
+      pending_.append(input.substr(pos, chunk));
+      const ProcessResult r = session_.Process(pending_, out);
+      pending_.erase(0, r.consumed);
+      closed_ = r.close;
+    }
+    return std::string(out.view());
+  }
+
+  bool closed() const { return closed_; }
+  size_t pending() const { return pending_.size(); }
+  ManualClock& clock() { return clock_; }
+  StatsRegistry& registry() { return registry_; }
+  MemoryEngine& engine() { return engine_; }
+
+ private:
+  static MemoryEngineOptions EngineOptions(const Settings& s) {
+    MemoryEngineOptions o;
+    o.max_bytes = s.max_bytes;
+    o.item_size_max = s.item_size_max;
+    o.evictions = s.evictions;
+    o.reclaim_interval = absl::ZeroDuration();
+    return o;
+  }
+
+  Settings settings_;
+  ManualClock clock_;
+  MemoryEngine engine_;
+  EngineHandler handler_;
+  StatsRegistry registry_;
+  Executor executor_;
+  ascii::AsciiSession session_;
+  std::string pending_;
+  bool closed_ = false;
+};
+
+}  // namespace tinkercache
+
+#endif  // TINKERCACHE_TESTS_UNIT_ASCII_HARNESS_H_

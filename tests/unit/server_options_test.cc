@@ -1,0 +1,49 @@
+#include "src/server/options.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace tinkercache {
+namespace {
+
+absl::StatusOr<ServerOptions> Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "tinkercache");
+  return ParseOptions(static_cast<int>(args.size()),
+                      const_cast<char**>(args.data()));
+}
+
+TEST(ServerOptions, MemcachedFlags) {
+  auto o = Parse({"-p", "12345", "-l", "127.0.0.2", "-t", "3", "-m", "128",
+                  "-c", "77", "-I", "2m", "-U", "0", "-u", "nobody", "-vv"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->settings.port, 12345);
+  EXPECT_EQ(o->settings.interface, "127.0.0.2");
+  EXPECT_EQ(o->settings.threads, 3);
+  EXPECT_EQ(o->settings.max_bytes, 128u << 20);
+  EXPECT_EQ(o->settings.max_connections, 77u);
+  EXPECT_EQ(o->settings.item_size_max, 2u << 20);
+  EXPECT_EQ(o->settings.verbosity, 2);
+}
+
+TEST(ServerOptions, Defaults) {
+  auto o = Parse({});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->settings.port, 11211);
+  EXPECT_EQ(o->settings.interface, "127.0.0.1");
+  EXPECT_GE(o->settings.threads, 1);
+  EXPECT_EQ(o->settings.item_size_max, 1u << 20);
+}
+
+TEST(ServerOptions, ClearErrors) {
+  EXPECT_FALSE(Parse({"-p", "70000"}).ok());
+  EXPECT_FALSE(Parse({"-t", "zero"}).ok());
+  EXPECT_FALSE(Parse({"-U", "11211"}).ok());
+  EXPECT_FALSE(Parse({"-I", "100"}).ok());
+  EXPECT_FALSE(Parse({"-m", "1", "-I", "2m"}).ok());
+  EXPECT_FALSE(Parse({"--bogus"}).ok());
+  EXPECT_FALSE(Parse({"-p"}).ok());
+}
+
+}  // namespace
+}  // namespace tinkercache
