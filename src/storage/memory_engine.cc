@@ -40,6 +40,7 @@ struct alignas(64) MemoryEngine::Shard {
   size_t reclaim_hand ABSL_GUARDED_BY(mu) = 0;
   uint64_t cas_seq ABSL_GUARDED_BY(mu) = 0;
   uint64_t index = 0;
+  int64_t unreported ABSL_GUARDED_BY(mu) = 0;  // bytes not yet in the estimate
   // Stats, under mu so the hot path needs no atomics.
   uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
   uint64_t total_items ABSL_GUARDED_BY(mu) = 0;
@@ -224,7 +225,15 @@ MemoryEngine::MemoryEngine(const Clock& clock, MemoryEngineOptions options)
     : clock_(clock),
       options_(options),
       num_shards_(size_t{1} << options.shard_bits),
-      shards_(new Shard[num_shards_]) {
+      shards_(new Shard[num_shards_]),
+      // A 1/64 share of each shard's part of the limit, at most 64 KiB: the
+      // estimate stays within 1/64 of the limit.
+      report_step_(static_cast<int64_t>(std::clamp<uint64_t>(
+          options.max_bytes / num_shards_ / 64, 1, 64 * 1024))) {
+  // Debian's Abseil is built without NDEBUG, which turns on deadlock
+  // detection: a global lock taken on every Mutex acquisition. With a shard
+  // lock per request that serializes all worker threads.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
     absl::MutexLock lock(&s.mu);
@@ -259,7 +268,6 @@ void MemoryEngine::ClearAll() {
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
     Item* dead = nullptr;
-    uint64_t freed = 0;
     {
       absl::MutexLock lock(&s.mu);
       for (size_t b = 0; b <= s.mask; ++b) {
@@ -271,19 +279,37 @@ void MemoryEngine::ClearAll() {
         }
         s.buckets[b] = nullptr;
       }
-      freed = s.bytes;
+      Account(s, -static_cast<int64_t>(s.bytes));
       s.bytes = 0;
       s.count = 0;
     }
-    used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
     FreeChain(dead);
   }
+}
+
+void MemoryEngine::Account(Shard& shard, int64_t delta) {
+  shard.unreported += delta;
+  if (shard.unreported >= report_step_ || shard.unreported <= -report_step_) {
+    used_estimate_.fetch_add(shard.unreported, std::memory_order_relaxed);
+    shard.unreported = 0;
+  }
+}
+
+uint64_t MemoryEngine::used_bytes() const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < num_shards_; ++i) {
+    absl::MutexLock lock(&shards_[i].mu);
+    n += shards_[i].bytes;
+  }
+  return n;
 }
 
 bool MemoryEngine::MakeRoom(uint64_t charge) {
   const uint64_t limit = options_.max_bytes;
   auto fits = [&] {
-    return used_bytes_.load(std::memory_order_relaxed) + charge <= limit;
+    const int64_t used = used_estimate_.load(std::memory_order_relaxed);
+    return std::max<int64_t>(used, 0) + static_cast<int64_t>(charge) <=
+           static_cast<int64_t>(limit);
   };
   if (fits()) return true;
   if (!options_.evictions || charge > limit) return false;
@@ -293,14 +319,19 @@ bool MemoryEngine::MakeRoom(uint64_t charge) {
     Shard& s = shards_[evict_cursor_.fetch_add(1, std::memory_order_relaxed) &
                        (num_shards_ - 1)];
     Located at{s, 0, {}};
-    uint64_t freed;
     {
       absl::MutexLock lock(&s.mu);
-      const uint64_t used = used_bytes_.load(std::memory_order_relaxed);
-      const uint64_t want = used + charge > limit ? used + charge - limit : 1;
-      freed = at.Sweep(s.clock_hand, want, now, s.mask + 1, /*evict=*/true);
+      const int64_t used = used_estimate_.load(std::memory_order_relaxed);
+      const int64_t over = used + static_cast<int64_t>(charge) -
+                           static_cast<int64_t>(limit);
+      const uint64_t want = over > 0 ? static_cast<uint64_t>(over) : 1;
+      const uint64_t freed =
+          at.Sweep(s.clock_hand, want, now, s.mask + 1, /*evict=*/true);
+      // Evictions report at once: the next fits() must see them.
+      s.unreported -= static_cast<int64_t>(freed);
+      used_estimate_.fetch_add(s.unreported, std::memory_order_relaxed);
+      s.unreported = 0;
     }
-    used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
     FreeChain(at.graveyard);
   }
   return fits();
@@ -312,7 +343,6 @@ Status MemoryEngine::Get(std::string_view key, ItemVisitor visit) {
   const uint64_t hash = HashKey(key);
   Located at{ShardFor(hash), hash, key};
   Status status = Status::kNotFound;
-  uint64_t freed = 0;
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
@@ -322,9 +352,8 @@ Status MemoryEngine::Get(std::string_view key, ItemVisitor visit) {
       visit(View(item));
       status = Status::kOk;
     }
-    freed = before - at.shard.bytes;
+    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
-  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
   FreeChain(at.graveyard);
   return status;
 }
@@ -336,7 +365,6 @@ Status MemoryEngine::GetAndTouch(std::string_view key, uint32_t deadline,
   const uint64_t hash = HashKey(key);
   Located at{ShardFor(hash), hash, key};
   Status status = Status::kNotFound;
-  uint64_t freed = 0;
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
@@ -347,9 +375,8 @@ Status MemoryEngine::GetAndTouch(std::string_view key, uint32_t deadline,
       visit(View(item));
       status = Status::kOk;
     }
-    freed = before - at.shard.bytes;
+    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
-  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
   FreeChain(at.graveyard);
   return status;
 }
@@ -360,7 +387,6 @@ Status MemoryEngine::Touch(std::string_view key, uint32_t deadline) {
   const uint64_t hash = HashKey(key);
   Located at{ShardFor(hash), hash, key};
   Status status = Status::kNotFound;
-  uint64_t freed = 0;
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
@@ -369,9 +395,8 @@ Status MemoryEngine::Touch(std::string_view key, uint32_t deadline) {
       (*link)->bits |= kReferenced;
       status = Status::kOk;
     }
-    freed = before - at.shard.bytes;
+    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
-  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
   FreeChain(at.graveyard);
   return status;
 }
@@ -406,7 +431,6 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
   }
 
   StoreResult result;
-  int64_t delta = 0;
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
@@ -445,10 +469,8 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
       at.Place(link, fresh);
       fresh = nullptr;
     }
-    delta = static_cast<int64_t>(at.shard.bytes) - static_cast<int64_t>(before);
+    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
-  used_bytes_.fetch_add(static_cast<uint64_t>(delta),
-                        std::memory_order_relaxed);
   if (fresh != nullptr) ::operator delete(fresh);
   FreeChain(at.graveyard);
   if (concat && result.status == Status::kOk) MakeRoom(0);
@@ -462,7 +484,6 @@ Status MemoryEngine::Delete(std::string_view key,
   const uint64_t hash = HashKey(key);
   Located at{ShardFor(hash), hash, key};
   Status status = Status::kNotFound;
-  uint64_t freed = 0;
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
@@ -479,9 +500,8 @@ Status MemoryEngine::Delete(std::string_view key,
         status = Status::kOk;
       }
     }
-    freed = before - at.shard.bytes;
+    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
-  if (freed) used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
   FreeChain(at.graveyard);
   return status;
 }
@@ -548,11 +568,9 @@ ArithmeticResult MemoryEngine::Arithmetic(
     } else {
       result.status = Status::kNonNumeric;
     }
-    bytes_delta = static_cast<int64_t>(at.shard.bytes) -
-                  static_cast<int64_t>(before);
+    bytes_delta = static_cast<int64_t>(at.shard.bytes - before);
+    Account(at.shard, bytes_delta);
   }
-  used_bytes_.fetch_add(static_cast<uint64_t>(bytes_delta),
-                        std::memory_order_relaxed);
   FreeChain(at.graveyard);
   if (bytes_delta > 0) MakeRoom(0);
   return result;
@@ -573,13 +591,12 @@ size_t MemoryEngine::ReclaimExpired() {
   size_t removed = 0;
   for (size_t i = 0; i < num_shards_; ++i) {
     Located at{shards_[i], 0, {}};
-    uint64_t freed;
     {
       absl::MutexLock lock(&at.shard.mu);
-      freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now,
-                       at.shard.mask + 1, /*evict=*/false);
+      const uint64_t freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now,
+                                      at.shard.mask + 1, /*evict=*/false);
+      Account(at.shard, -static_cast<int64_t>(freed));
     }
-    used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
     for (Item* item = at.graveyard; item != nullptr; item = item->next) {
       ++removed;
     }
@@ -596,15 +613,14 @@ void MemoryEngine::ReclaimLoop() {
     RunDueFlush(now);
     for (size_t i = 0; i < num_shards_ && !stop_.HasBeenNotified(); ++i) {
       Located at{shards_[i], 0, {}};
-      uint64_t freed;
       {
         absl::MutexLock lock(&at.shard.mu);
         const size_t slice =
             std::max<size_t>(kReclaimBucketsPerTick, (at.shard.mask + 1) / 16);
-        freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now, slice,
-                         /*evict=*/false);
+        const uint64_t freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX,
+                                        now, slice, /*evict=*/false);
+        Account(at.shard, -static_cast<int64_t>(freed));
       }
-      used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
       FreeChain(at.graveyard);
     }
   }

@@ -54,10 +54,12 @@ class MemoryEngine final : public Engine {
   // many items it removed. The background thread calls it periodically.
   size_t ReclaimExpired();
 
-  uint64_t used_bytes() const {
-    return used_bytes_.load(std::memory_order_relaxed);
-  }
+  // Exact bytes charged for items (sums the shards).
+  uint64_t used_bytes() const;
   uint64_t item_count() const;
+  // How far the shared estimate the limit is checked against may lag the
+  // exact figure: each shard reports its changes in steps of this size.
+  uint64_t accounting_slack() const { return report_step_ * num_shards_; }
 
   struct Item;
   struct Shard;
@@ -72,13 +74,17 @@ class MemoryEngine final : public Engine {
   // Makes room for `charge` more bytes by evicting from any shard. Called
   // with no shard lock held. False when the limit cannot be met.
   bool MakeRoom(uint64_t charge);
+  // Adds a locked shard's change in bytes to the shared estimate, in steps,
+  // so that writers on different shards rarely touch the same cache line.
+  void Account(Shard& shard, int64_t delta);
   void ReclaimLoop();
 
   const Clock& clock_;
   const MemoryEngineOptions options_;
   const size_t num_shards_;
   std::unique_ptr<Shard[]> shards_;
-  std::atomic<uint64_t> used_bytes_{0};
+  const int64_t report_step_;
+  std::atomic<int64_t> used_estimate_{0};
   std::atomic<uint32_t> flush_at_{0};  // a pending delayed flush, 0: none
   std::atomic<size_t> evict_cursor_{0};
   absl::Notification stop_;

@@ -6,7 +6,6 @@
 #include <iostream>
 #include <thread>
 
-#include "absl/strings/str_cat.h"
 #include "src/core/clock.h"
 #include "src/core/stats.h"
 #include "src/server/options.h"

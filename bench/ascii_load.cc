@@ -1,0 +1,205 @@
+// A pipelined ASCII load generator for first end-to-end figures: C
+// connections, each keeping D requests in flight, 90% get / 10% set by
+// default, every reply parsed and checked. One thread and poll(), so it can
+// be pinned to one core. (tinkerbench replaces it with all three protocols.)
+//
+//   ascii_load -p PORT [-c CONNS] [-d DEPTH] [-s SECONDS] [-k KEYS]
+//              [-v VALUE_BYTES] [-r SET_PERCENT] [--fill]
+// --fill stores keys 0..KEYS-1 (12-byte keys) and exits.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct Options {
+  int port = 11211;
+  int conns = 50;
+  int depth = 1;
+  double seconds = 10;
+  int keys = 10000;
+  int value = 100;
+  int set_percent = 10;
+  bool fill = false;
+};
+
+std::string Key(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "key:%08d", i);  // 12 bytes
+  return buf;
+}
+
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::perror("connect");
+    std::exit(1);
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  return fd;
+}
+
+struct Conn {
+  int fd;
+  std::string in;
+  int outstanding = 0;
+  size_t skip = 0;  // value bytes (+CRLF) still to skip
+};
+
+// Consumes complete replies from c.in; returns how many finished.
+int Parse(Conn& c, long& errors) {
+  int done = 0;
+  size_t pos = 0;
+  while (true) {
+    if (c.skip) {
+      const size_t n = std::min(c.skip, c.in.size() - pos);
+      c.skip -= n;
+      pos += n;
+      if (c.skip) break;
+    }
+    const size_t nl = c.in.find("\r\n", pos);
+    if (nl == std::string::npos) break;
+    std::string_view line(c.in.data() + pos, nl - pos);
+    pos = nl + 2;
+    if (line.starts_with("VALUE ")) {
+      c.skip = std::strtoul(line.data() + line.rfind(' ') + 1, nullptr, 10) + 2;
+    } else if (line == "END" || line == "STORED") {
+      ++done;
+    } else {
+      ++errors;
+      ++done;
+    }
+  }
+  c.in.erase(0, pos);
+  return done;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&] { return std::atof(argv[++i]); };
+    if (a == "-p") o.port = static_cast<int>(next());
+    else if (a == "-c") o.conns = static_cast<int>(next());
+    else if (a == "-d") o.depth = static_cast<int>(next());
+    else if (a == "-s") o.seconds = next();
+    else if (a == "-k") o.keys = static_cast<int>(next());
+    else if (a == "-v") o.value = static_cast<int>(next());
+    else if (a == "-r") o.set_percent = static_cast<int>(next());
+    else if (a == "--fill") o.fill = true;
+    else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 64;
+    }
+  }
+  const std::string value(static_cast<size_t>(o.value), 'v');
+  if (o.fill) {
+    Conn c{Connect(o.port), {}, 0, 0};
+    fcntl(c.fd, F_SETFL, 0);
+    long errors = 0;
+    for (int base = 0; base < o.keys; base += 1000) {
+      std::string batch;
+      const int n = std::min(1000, o.keys - base);
+      for (int i = base; i < base + n; ++i) {
+        batch += "set " + Key(i) + " 0 0 " + std::to_string(o.value) +
+                 "\r\n" + value + "\r\n";
+      }
+      send(c.fd, batch.data(), batch.size(), 0);
+      int done = 0;
+      char buf[65536];
+      while (done < n) {
+        ssize_t r = recv(c.fd, buf, sizeof buf, 0);
+        if (r <= 0) return 1;
+        c.in.append(buf, static_cast<size_t>(r));
+        done += Parse(c, errors);
+      }
+    }
+    std::printf("{\"stored\": %d, \"errors\": %ld}\n", o.keys, errors);
+    return errors ? 1 : 0;
+  }
+
+  std::vector<Conn> conns;
+  for (int i = 0; i < o.conns; ++i) conns.push_back(Conn{Connect(o.port), {}, 0, 0});
+  std::vector<pollfd> fds(conns.size());
+  std::mt19937 rng(42);
+  long ops = 0, errors = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::duration<double>(o.seconds);
+  std::string batch;
+  char buf[1 << 16];
+  bool running = true;
+  while (running || ops == 0) {
+    for (size_t i = 0; i < conns.size(); ++i) {
+      Conn& c = conns[i];
+      if (c.outstanding == 0 && running) {
+        batch.clear();
+        for (int d = 0; d < o.depth; ++d) {
+          const std::string key = Key(static_cast<int>(rng() % o.keys));
+          if (static_cast<int>(rng() % 100) < o.set_percent) {
+            batch += "set " + key + " 0 0 " + std::to_string(o.value) +
+                     "\r\n" + value + "\r\n";
+          } else {
+            batch += "get " + key + "\r\n";
+          }
+        }
+        // Small batches fit the socket buffer; a short write is an error.
+        if (send(c.fd, batch.data(), batch.size(), 0) !=
+            static_cast<ssize_t>(batch.size())) {
+          std::perror("send");
+          return 1;
+        }
+        c.outstanding = o.depth;
+      }
+      fds[i] = {c.fd, POLLIN, 0};
+    }
+    if (poll(fds.data(), fds.size(), 1000) < 0) return 1;
+    for (size_t i = 0; i < conns.size(); ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      Conn& c = conns[i];
+      ssize_t r = recv(c.fd, buf, sizeof buf, 0);
+      if (r <= 0) {
+        std::fprintf(stderr, "connection closed\n");
+        return 1;
+      }
+      c.in.append(buf, static_cast<size_t>(r));
+      const int done = Parse(c, errors);
+      c.outstanding -= done;
+      ops += done;
+    }
+    if (std::chrono::steady_clock::now() >= end) {
+      running = false;
+      bool idle = true;
+      for (auto& c : conns) idle &= c.outstanding == 0;
+      if (idle) break;
+    }
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  std::printf("{\"ops\": %ld, \"seconds\": %.3f, \"ops_per_sec\": %.0f, "
+              "\"errors\": %ld}\n",
+              ops, secs, ops / secs, errors);
+  return errors ? 1 : 0;
+}
