@@ -585,22 +585,33 @@ void MemoryEngine::Flush(uint32_t when) {
   }
 }
 
+size_t MemoryEngine::SweepExpired(size_t shard_index, uint32_t now,
+                                  bool whole_shard) {
+  Located at{shards_[shard_index], 0, {}};
+  {
+    absl::MutexLock lock(&at.shard.mu);
+    const size_t buckets = at.shard.mask + 1;
+    const size_t slice =
+        whole_shard ? buckets
+                    : std::max<size_t>(kReclaimBucketsPerTick, buckets / 16);
+    const uint64_t freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now,
+                                    slice, /*evict=*/false);
+    Account(at.shard, -static_cast<int64_t>(freed));
+  }
+  size_t removed = 0;
+  for (Item* item = at.graveyard; item != nullptr; item = item->next) {
+    ++removed;
+  }
+  FreeChain(at.graveyard);
+  return removed;
+}
+
 size_t MemoryEngine::ReclaimExpired() {
   const uint32_t now = Now();
   RunDueFlush(now);
   size_t removed = 0;
   for (size_t i = 0; i < num_shards_; ++i) {
-    Located at{shards_[i], 0, {}};
-    {
-      absl::MutexLock lock(&at.shard.mu);
-      const uint64_t freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now,
-                                      at.shard.mask + 1, /*evict=*/false);
-      Account(at.shard, -static_cast<int64_t>(freed));
-    }
-    for (Item* item = at.graveyard; item != nullptr; item = item->next) {
-      ++removed;
-    }
-    FreeChain(at.graveyard);
+    removed += SweepExpired(i, now, /*whole_shard=*/true);
   }
   return removed;
 }
@@ -612,16 +623,7 @@ void MemoryEngine::ReclaimLoop() {
     const uint32_t now = Now();
     RunDueFlush(now);
     for (size_t i = 0; i < num_shards_ && !stop_.HasBeenNotified(); ++i) {
-      Located at{shards_[i], 0, {}};
-      {
-        absl::MutexLock lock(&at.shard.mu);
-        const size_t slice =
-            std::max<size_t>(kReclaimBucketsPerTick, (at.shard.mask + 1) / 16);
-        const uint64_t freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX,
-                                        now, slice, /*evict=*/false);
-        Account(at.shard, -static_cast<int64_t>(freed));
-      }
-      FreeChain(at.graveyard);
+      SweepExpired(i, now, /*whole_shard=*/false);
     }
   }
 }

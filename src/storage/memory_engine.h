@@ -78,6 +78,9 @@ class MemoryEngine final : public Engine {
   // so that writers on different shards rarely touch the same cache line.
   void Account(Shard& shard, int64_t delta);
   void ReclaimLoop();
+  // Removes expired items from one shard (a slice of it, or all of it);
+  // returns how many.
+  size_t SweepExpired(size_t shard_index, uint32_t now, bool whole_shard);
 
   const Clock& clock_;
   const MemoryEngineOptions options_;
