@@ -7,6 +7,9 @@
 #include "benchmark/benchmark.h"
 #include "protocols/ascii/ascii_parser.h"
 #include "protocols/ascii/ascii_session.h"
+#include "protocols/binary/binary_parser.h"
+#include "protocols/binary/binary_protocol.h"
+#include "protocols/binary/binary_session.h"
 #include "src/core/clock.h"
 #include "src/core/executor.h"
 #include "src/storage/engine_handler.h"
@@ -40,6 +43,45 @@ void BM_AsciiParseSet(benchmark::State& state) {
 }
 BENCHMARK(BM_AsciiParseSet);
 
+std::string BinaryPacket(uint8_t opcode, std::string_view extras,
+                         std::string_view key, std::string_view value) {
+  std::string p(binary::kHeaderSize, '\0');
+  p[0] = static_cast<char>(binary::kRequestMagic);
+  p[1] = static_cast<char>(opcode);
+  binary::Store16(p.data() + 2, static_cast<uint16_t>(key.size()));
+  p[4] = static_cast<char>(extras.size());
+  binary::Store32(p.data() + 8, static_cast<uint32_t>(
+                                    extras.size() + key.size() + value.size()));
+  return p.append(extras).append(key).append(value);
+}
+
+const std::string kBinaryGet =
+    BinaryPacket(binary::kGet, "", "user:0000001234", "");
+const std::string kBinarySet = BinaryPacket(
+    binary::kSet, std::string(8, '\0'), "user:0000001234", std::string(100, 'v'));
+
+void BM_BinaryParseGet(benchmark::State& state) {
+  binary::Command command;
+  for (auto _ : state) {
+    auto r = binary::Parse(kBinaryGet, binary::Limits{}, &command);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(command);
+  }
+  state.SetBytesProcessed(state.iterations() * kBinaryGet.size());
+}
+BENCHMARK(BM_BinaryParseGet);
+
+void BM_BinaryParseSet(benchmark::State& state) {
+  binary::Command command;
+  for (auto _ : state) {
+    auto r = binary::Parse(kBinarySet, binary::Limits{}, &command);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(command);
+  }
+  state.SetBytesProcessed(state.iterations() * kBinarySet.size());
+}
+BENCHMARK(BM_BinaryParseSet);
+
 // A whole session over a null handler: parse, dispatch and compose only.
 class CannedHandler final : public Handler {
  public:
@@ -58,6 +100,7 @@ class CannedHandler final : public Handler {
   std::string value_ = std::string(100, 'v');
 };
 
+template <typename Session>
 void RunSession(benchmark::State& state, const std::string& one) {
   // 16 pipelined requests per batch, as a connection sees them.
   std::string batch;
@@ -66,7 +109,7 @@ void RunSession(benchmark::State& state, const std::string& one) {
   CannedHandler handler;
   StatsRegistry registry(settings, SystemClock::Instance());
   Executor executor(handler, registry);
-  ascii::AsciiSession session(executor);
+  Session session(executor);
   OutBuffer out;
   for (auto _ : state) {
     out.Clear();
@@ -77,15 +120,26 @@ void RunSession(benchmark::State& state, const std::string& one) {
 }
 
 void BM_AsciiSessionGetHit(benchmark::State& state) {
-  RunSession(state, "get user:0000001234\r\n");
+  RunSession<ascii::AsciiSession>(state, "get user:0000001234\r\n");
 }
 BENCHMARK(BM_AsciiSessionGetHit);
 
 void BM_AsciiSessionSet(benchmark::State& state) {
-  RunSession(state, "set user:0000001234 0 0 100\r\n" +
-                        std::string(100, 'v') + "\r\n");
+  RunSession<ascii::AsciiSession>(
+      state, "set user:0000001234 0 0 100\r\n" + std::string(100, 'v') +
+                 "\r\n");
 }
 BENCHMARK(BM_AsciiSessionSet);
+
+void BM_BinarySessionGetHit(benchmark::State& state) {
+  RunSession<binary::BinarySession>(state, kBinaryGet);
+}
+BENCHMARK(BM_BinarySessionGetHit);
+
+void BM_BinarySessionSet(benchmark::State& state) {
+  RunSession<binary::BinarySession>(state, kBinarySet);
+}
+BENCHMARK(BM_BinarySessionSet);
 
 }  // namespace
 }  // namespace tinkercache

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""End-to-end ASCII comparison with memcached, as bench/RESULTS.md reports it.
+"""End-to-end comparison with memcached (ASCII and binary protocols), as
+bench/RESULTS.md reports it.
 
 Both servers run with one worker thread pinned to core 0; the load generator
-(build/bin/ascii_load) is pinned to core 1. Rounds alternate between the two
+(build/bin/mc_load) is pinned to core 1. Rounds alternate between the two
 servers so that machine noise hits both alike; figures are medians.
 
   bench/vs_memcached.py [--rounds 5] [--seconds 5] [--pipelines 1,16]
-                        [--memory-items 1000000]
+                        [--protocols ascii,binary] [--memory-items 1000000]
 """
 
 import argparse
@@ -19,7 +20,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOAD = os.path.join(ROOT, "build", "bin", "ascii_load")
+LOAD = os.path.join(ROOT, "build", "bin", "mc_load")
 TINKERCACHE = os.path.join(ROOT, "build", "bin", "tinkercache")
 TICKS = os.sysconf("SC_CLK_TCK")
 STARTED = []  # killed on exit, whatever happens
@@ -76,31 +77,33 @@ def throughput(args):
         servers[kind] = (start(kind, port, 1024), port)
         load(port, "--fill", "-k", "10000", "-v", "100")
     rows = []
-    for depth in args.pipelines:
-        samples = {k: [] for k in servers}
-        cpu = {k: [] for k in servers}
-        for _ in range(args.rounds):
-            for kind, (proc, port) in servers.items():
-                before = cpu_seconds(proc.pid)
-                r = load(port, "-c", "50", "-d", str(depth), "-s",
-                         str(args.seconds), "-k", "10000", "-v", "100",
-                         "-r", "10")
-                if r["errors"]:
-                    sys.exit(f"{kind}: {r['errors']} bad replies")
-                samples[kind].append(r["ops_per_sec"])
-                cpu[kind].append((cpu_seconds(proc.pid) - before) /
-                                 r["ops"] * 1e6)
-        m = {k: statistics.median(v) for k, v in samples.items()}
-        c = {k: statistics.median(v) for k, v in cpu.items()}
-        rows.append((depth, m, c))
+    for proto in args.protocols:
+        for depth in args.pipelines:
+            samples = {k: [] for k in servers}
+            cpu = {k: [] for k in servers}
+            for _ in range(args.rounds):
+                for kind, (proc, port) in servers.items():
+                    before = cpu_seconds(proc.pid)
+                    r = load(port, "--proto", proto, "-c", "50", "-d",
+                             str(depth), "-s", str(args.seconds), "-k",
+                             "10000", "-v", "100", "-r", "10")
+                    if r["errors"]:
+                        sys.exit(f"{kind}: {r['errors']} bad replies")
+                    samples[kind].append(r["ops_per_sec"])
+                    cpu[kind].append((cpu_seconds(proc.pid) - before) /
+                                     r["ops"] * 1e6)
+            m = {k: statistics.median(v) for k, v in samples.items()}
+            c = {k: statistics.median(v) for k, v in cpu.items()}
+            rows.append((proto, depth, m, c))
     for proc, _ in servers.values():
         proc.kill()
         proc.wait()
-    print("| pipeline | memcached ops/s | tinkercache ops/s | ratio | "
-          "memcached server CPU us/op | tinkercache server CPU us/op |")
-    print("|---|---|---|---|---|---|")
-    for depth, m, c in rows:
-        print(f"| {depth} | {m['memcached']:,.0f} | {m['tinkercache']:,.0f} | "
+    print("| protocol | pipeline | memcached ops/s | tinkercache ops/s | ratio "
+          "| memcached server CPU us/op | tinkercache server CPU us/op |")
+    print("|---|---|---|---|---|---|---|")
+    for proto, depth, m, c in rows:
+        print(f"| {proto} | {depth} | {m['memcached']:,.0f} | "
+              f"{m['tinkercache']:,.0f} | "
               f"{m['tinkercache'] / m['memcached']:.2f}x | "
               f"{c['memcached']:.2f} | {c['tinkercache']:.2f} |")
 
@@ -127,9 +130,11 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--pipelines", default="1,16")
+    p.add_argument("--protocols", default="ascii,binary")
     p.add_argument("--memory-items", type=int, default=1_000_000)
     args = p.parse_args()
     args.pipelines = [int(x) for x in args.pipelines.split(",")]
+    args.protocols = args.protocols.split(",")
     try:
         throughput(args)
         if args.memory_items:

@@ -5,11 +5,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "src/core/codec_session.h"
 #include "src/core/request.h"
 
 namespace tinkercache::ascii {
-
-enum class ParseStatus : uint8_t { kOk, kNeedMore, kError };
 
 struct Limits {
   uint32_t item_size_max = 1u << 20;
@@ -27,19 +26,9 @@ struct Command {
   std::string_view keys;   // retrieval: space-separated keys
 };
 
-struct ParseResult {
-  ParseStatus status = ParseStatus::kNeedMore;
-  size_t consumed = 0;  // kOk/kError: bytes this command took
-  // kNeedMore: total bytes the command needs when known, else 0; and how
-  // far the line was already searched for its newline.
-  size_t needed = 0;
-  size_t scanned = 0;
-  // kError: the reply line without "\r\n" ...
-  std::string_view error;
+struct ParseResult : ParseOutcome {
+  std::string_view error;  // kError: the reply line without "\r\n" ...
   bool quiet = false;      // ... suppressed by the command's noreply
-  uint64_t swallow = 0;    // bytes of data to discard after `consumed`
-  bool too_large = false;  // a storage command whose value can never fit
-  bool close = false;      // close the connection after the reply
 };
 
 // Parses one command from the front of `input`. `scanned` is the length

@@ -4,54 +4,19 @@
 
 namespace tinkercache::ascii {
 
-AsciiSession::AsciiSession(Executor& executor) : executor_(executor) {
+AsciiSession::AsciiSession(Executor& executor) : CodecSession(executor) {
   limits_.item_size_max = executor.settings().item_size_max;
   limits_.max_retrieval_line =
       std::max<size_t>(limits_.max_retrieval_line, limits_.item_size_max);
 }
 
-ProcessResult AsciiSession::Process(std::string_view input, OutBuffer& out) {
-  out_ = &out;
-  ProcessResult result;
-  size_t pos = 0;
-  while (pos < input.size()) {
-    if (swallow_ > 0) {
-      const size_t n =
-          static_cast<size_t>(std::min<uint64_t>(swallow_, input.size() - pos));
-      swallow_ -= n;
-      pos += n;
-      continue;
-    }
-    Command command;
-    const ParseResult r =
-        Parse(input.substr(pos), limits_, &command, scanned_);
-    if (r.status == ParseStatus::kNeedMore) {
-      scanned_ = r.scanned;
-      result.needed = r.needed;
-      break;
-    }
-    scanned_ = 0;
-    pos += r.consumed;
-    if (r.status == ParseStatus::kError) {
-      if (r.too_large) executor_.RejectTooLarge(command.request);
-      if (!r.quiet) Line(r.error);
-      swallow_ = r.swallow;
-      if (r.close) {
-        result.close = true;
-        pos = input.size();
-        break;
-      }
-      continue;
-    }
-    if (!Execute(command)) {
-      result.close = true;
-      pos = input.size();
-      break;
-    }
-  }
-  result.consumed = pos;
-  out_ = nullptr;
-  return result;
+ParseResult AsciiSession::Parse(std::string_view input, Command* command,
+                                size_t scanned) {
+  return ascii::Parse(input, limits_, command, scanned);
+}
+
+void AsciiSession::WriteError(const ParseResult& result, const Command&) {
+  if (!result.quiet) Line(result.error);
 }
 
 bool AsciiSession::Execute(const Command& command) {
@@ -60,12 +25,12 @@ bool AsciiSession::Execute(const Command& command) {
     Request request = command.request;
     ForEachKey(command.keys, [&](std::string_view key) {
       request.key = key;
-      executor_.Execute(request, *this);
+      executor().Execute(request, *this);
     });
     Line("END");
     return true;
   }
-  const Status status = executor_.Execute(command.request, *this);
+  const Status status = executor().Execute(command.request, *this);
   switch (command.request.command) {
     case CommandId::kStats:
       if (status != Status::kOk) {
@@ -82,16 +47,16 @@ bool AsciiSession::Execute(const Command& command) {
 }
 
 void AsciiSession::Line(std::string_view text) {
-  char* p = out_->Reserve(text.size() + 2);
+  char* p = out().Reserve(text.size() + 2);
   std::memcpy(p, text.data(), text.size());
   p[text.size()] = '\r';
   p[text.size() + 1] = '\n';
-  out_->Commit(text.size() + 2);
+  out().Commit(text.size() + 2);
 }
 
 void AsciiSession::Send(const Response& r) {
   const Request& request = current_->request;
-  OutBuffer& out = *out_;
+  OutBuffer& out = this->out();
   if (current_->retrieval) {
     if (r.status != Status::kOk) return;  // a miss prints nothing
     out.Append("VALUE ");

@@ -1,34 +1,29 @@
 #ifndef TINKERCACHE_PROTOCOLS_ASCII_ASCII_SESSION_H_
 #define TINKERCACHE_PROTOCOLS_ASCII_ASCII_SESSION_H_
 
-#include <cstdint>
-
 #include "protocols/ascii/ascii_parser.h"
+#include "src/core/codec_session.h"
 #include "src/core/executor.h"
-#include "src/core/session.h"
 
 namespace tinkercache::ascii {
 
 // The memcached text protocol over the shared executor: parses requests,
 // executes them and encodes the replies exactly as memcached 1.6 does.
-class AsciiSession final : public ProtocolSession, private ResponseSink {
+class AsciiSession final : public CodecSession<AsciiSession, Command> {
  public:
   explicit AsciiSession(Executor& executor);
 
-  ProcessResult Process(std::string_view input, OutBuffer& out) override;
+  // CodecSession's hooks.
+  ParseResult Parse(std::string_view input, Command* command, size_t scanned);
+  void WriteError(const ParseResult& result, const Command& command);
+  bool Execute(const Command& command);
 
  private:
   void Send(const Response& response) override;
-  // Returns false when the connection should close (quit).
-  bool Execute(const Command& command);
   void Line(std::string_view text);
 
-  Executor& executor_;
   Limits limits_;
-  OutBuffer* out_ = nullptr;
   const Command* current_ = nullptr;
-  uint64_t swallow_ = 0;  // data bytes still to discard
-  size_t scanned_ = 0;    // newline search progress in the pending line
 };
 
 }  // namespace tinkercache::ascii

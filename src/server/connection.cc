@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "protocols/ascii/ascii_session.h"
+#include "protocols/binary/binary_protocol.h"
+#include "protocols/binary/binary_session.h"
 
 namespace tinkercache {
 namespace {
@@ -52,8 +54,13 @@ void LingeringClose(std::shared_ptr<asio::ip::tcp::socket> socket) {
   linger->Drain(linger);
 }
 
-std::unique_ptr<ProtocolSession> NewSession(unsigned char /*first_byte*/,
+std::unique_ptr<ProtocolSession> NewSession(unsigned char first_byte,
                                             Executor& executor) {
+  // memcached's rule: a binary request starts with its magic byte; no ASCII
+  // command does.
+  if (first_byte == binary::kRequestMagic) {
+    return std::make_unique<binary::BinarySession>(executor);
+  }
   return std::make_unique<ascii::AsciiSession>(executor);
 }
 

@@ -49,10 +49,9 @@ class Engine {
 
   // On a hit calls `visit` while the item cannot change or go away.
   virtual Status Get(std::string_view key, ItemVisitor visit) = 0;
-  // Get that also sets a new deadline.
+  // Get that also sets a new deadline (touch is this without the value).
   virtual Status GetAndTouch(std::string_view key, uint32_t deadline,
                              ItemVisitor visit) = 0;
-  virtual Status Touch(std::string_view key, uint32_t deadline) = 0;
 
   // With `expected_cas`, stores only over an item with that CAS (kNotFound
   // without one, kExists on mismatch). Append/prepend keep flags/deadline.

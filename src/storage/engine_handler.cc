@@ -41,7 +41,16 @@ Status EngineHandler::GetAndTouch(const Request& request, ResponseSink& sink) {
 }
 
 Status EngineHandler::Touch(const Request& request, ResponseSink& sink) {
-  return Reply(sink, engine_.Touch(request.key, Deadline(request.exptime)));
+  // A touch answers with the item's flags and CAS (the binary protocol sends
+  // them), so it is a get-and-touch that sends no value.
+  const Status status = engine_.GetAndTouch(
+      request.key, Deadline(request.exptime), [&](const ItemView& item) {
+        Response r;
+        r.flags = item.flags;
+        r.cas = item.cas;
+        sink.Send(r);
+      });
+  return status == Status::kOk ? status : Reply(sink, status);
 }
 
 Status EngineHandler::Store(StoreMode mode, const Request& request,

@@ -381,26 +381,6 @@ Status MemoryEngine::GetAndTouch(std::string_view key, uint32_t deadline,
   return status;
 }
 
-Status MemoryEngine::Touch(std::string_view key, uint32_t deadline) {
-  const uint32_t now = Now();
-  RunDueFlush(now);
-  const uint64_t hash = HashKey(key);
-  Located at{ShardFor(hash), hash, key};
-  Status status = Status::kNotFound;
-  {
-    absl::MutexLock lock(&at.shard.mu);
-    const uint64_t before = at.shard.bytes;
-    if (Item** link = at.FindLive(now)) {
-      (*link)->deadline = deadline;
-      (*link)->bits |= kReferenced;
-      status = Status::kOk;
-    }
-    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
-  }
-  FreeChain(at.graveyard);
-  return status;
-}
-
 StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
                                 std::string_view value, uint32_t flags,
                                 uint32_t deadline,

@@ -37,7 +37,6 @@ class MemoryEngine final : public Engine {
   Status Get(std::string_view key, ItemVisitor visit) override;
   Status GetAndTouch(std::string_view key, uint32_t deadline,
                      ItemVisitor visit) override;
-  Status Touch(std::string_view key, uint32_t deadline) override;
   StoreResult Store(StoreMode mode, std::string_view key,
                     std::string_view value, uint32_t flags, uint32_t deadline,
                     std::optional<uint64_t> expected_cas) override;

@@ -1,4 +1,4 @@
-"""libmemcached's certification tool against the server."""
+"""libmemcached's certification tool against the server, per protocol."""
 
 import subprocess
 import unittest
@@ -7,10 +7,10 @@ from harness import Server
 
 
 class MemccapableTest(unittest.TestCase):
-    def test_all_ascii_tests_pass(self):
+    def certify(self, *mode):
         with Server("-t", "2") as server:
             result = subprocess.run(
-                ["memccapable", "-a", "-h", "127.0.0.1", "-p",
+                ["memccapable", *mode, "-h", "127.0.0.1", "-p",
                  str(server.port)],
                 capture_output=True, text=True, timeout=300)
             self.assertEqual(server.stop(), 0)
@@ -18,6 +18,18 @@ class MemccapableTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, report)
         self.assertIn("All tests passed", report)
         self.assertNotIn("[FAIL]", report)
+        return report
+
+    def test_ascii(self):
+        self.assertIn("ascii", self.certify("-a"))
+
+    def test_binary(self):
+        self.assertIn("binary", self.certify("-b"))
+
+    def test_both(self):
+        report = self.certify()
+        self.assertIn("ascii", report)
+        self.assertIn("binary", report)
 
 
 if __name__ == "__main__":

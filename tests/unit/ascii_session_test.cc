@@ -8,12 +8,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/ascii_harness.h"
+#include "protocols/ascii/ascii_session.h"
+#include "tests/unit/session_harness.h"
 
 namespace tinkercache {
 namespace {
 
 using ::testing::HasSubstr;
+using AsciiHarness = SessionHarness<ascii::AsciiSession>;
 
 struct Case {
   std::string in;

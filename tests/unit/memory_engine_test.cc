@@ -149,7 +149,8 @@ TEST_F(MemoryEngineTest, PastDeadlineIsAMiss) {
 
 TEST_F(MemoryEngineTest, TouchAndGetAndTouchExtendLife) {
   Set("k", "v", Now() + 5);
-  EXPECT_EQ(engine_.Touch("k", Now() + 100), Status::kOk);
+  EXPECT_EQ(engine_.GetAndTouch("k", Now() + 100, [](const ItemView&) {}),
+            Status::kOk);
   clock_.Advance(50);
   EXPECT_EQ(Value("k"), "v");
   std::string got;
@@ -161,7 +162,8 @@ TEST_F(MemoryEngineTest, TouchAndGetAndTouchExtendLife) {
   EXPECT_EQ(got, "v");
   clock_.Advance(10);
   EXPECT_EQ(Value("k"), std::nullopt);
-  EXPECT_EQ(engine_.Touch("k", 0), Status::kNotFound);
+  EXPECT_EQ(engine_.GetAndTouch("k", 0, [](const ItemView&) {}),
+            Status::kNotFound);
 }
 
 TEST_F(MemoryEngineTest, BackgroundReclaimRemovesExpiredItems) {

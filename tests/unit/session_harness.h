@@ -1,10 +1,9 @@
-#ifndef TINKERCACHE_TESTS_UNIT_ASCII_HARNESS_H_
-#define TINKERCACHE_TESTS_UNIT_ASCII_HARNESS_H_
+#ifndef TINKERCACHE_TESTS_UNIT_SESSION_HARNESS_H_
+#define TINKERCACHE_TESTS_UNIT_SESSION_HARNESS_H_
 
 #include <string>
 #include <string_view>
 
-#include "protocols/ascii/ascii_session.h"
 #include "src/core/clock.h"
 #include "src/core/executor.h"
 #include "src/core/stats.h"
@@ -13,11 +12,12 @@
 
 namespace tinkercache {
 
-// A whole ASCII stack without sockets: session, executor, default handler and
-// the real in-memory engine, driven as a connection would drive it.
-class AsciiHarness {
+// A whole protocol stack without sockets: session, executor, default handler
+// and the real in-memory engine, driven as a connection would drive it.
+template <typename Session>
+class SessionHarness {
  public:
-  explicit AsciiHarness(Settings settings = {})
+  explicit SessionHarness(Settings settings = {})
       : settings_(settings),
         engine_(clock_, EngineOptions(settings)),
         handler_(engine_, clock_),
@@ -61,11 +61,11 @@ class AsciiHarness {
   EngineHandler handler_;
   StatsRegistry registry_;
   Executor executor_;
-  ascii::AsciiSession session_;
+  Session session_;
   std::string pending_;
   bool closed_ = false;
 };
 
 }  // namespace tinkercache
 
-#endif  // TINKERCACHE_TESTS_UNIT_ASCII_HARNESS_H_
+#endif  // TINKERCACHE_TESTS_UNIT_SESSION_HARNESS_H_

@@ -1,10 +1,11 @@
-// A pipelined ASCII load generator for first end-to-end figures: C
-// connections, each keeping D requests in flight, 90% get / 10% set by
-// default, every reply parsed and checked. One thread and poll(), so it can
-// be pinned to one core. (tinkerbench replaces it with all three protocols.)
+// A pipelined memcached load generator (ASCII or binary) for end-to-end
+// figures: C connections, each keeping D requests in flight, 90% get / 10%
+// set by default, every reply parsed and checked. One thread and poll(), so
+// it can be pinned to one core. (tinkerbench replaces it with all three
+// protocols and more.)
 //
-//   ascii_load -p PORT [-c CONNS] [-d DEPTH] [-s SECONDS] [-k KEYS]
-//              [-v VALUE_BYTES] [-r SET_PERCENT] [--fill]
+//   mc_load -p PORT [--proto ascii|binary] [-c CONNS] [-d DEPTH]
+//           [-s SECONDS] [-k KEYS] [-v VALUE_BYTES] [-r SET_PERCENT] [--fill]
 // --fill stores keys 0..KEYS-1 (12-byte keys) and exits.
 
 #include <arpa/inet.h>
@@ -35,7 +36,37 @@ struct Options {
   int value = 100;
   int set_percent = 10;
   bool fill = false;
+  bool binary = false;
 };
+
+// Binary request packets (memcached-protocol-binary.txt): GET and SET.
+std::string BinaryPacket(uint8_t opcode, std::string_view extras,
+                         std::string_view key, std::string_view value) {
+  std::string p(24, '\0');
+  p[0] = static_cast<char>(0x80);
+  p[1] = static_cast<char>(opcode);
+  p[2] = static_cast<char>(key.size() >> 8);
+  p[3] = static_cast<char>(key.size());
+  p[4] = static_cast<char>(extras.size());
+  const uint32_t body =
+      static_cast<uint32_t>(extras.size() + key.size() + value.size());
+  for (int i = 0; i < 4; ++i) p[8 + i] = static_cast<char>(body >> (24 - 8 * i));
+  return p.append(extras).append(key).append(value);
+}
+
+std::string Key(int i);
+
+std::string GetRequest(const Options& o, const std::string& key) {
+  if (o.binary) return BinaryPacket(0x00, {}, key, {});
+  return "get " + key + "\r\n";
+}
+
+std::string SetRequest(const Options& o, const std::string& key,
+                       const std::string& value) {
+  if (o.binary) return BinaryPacket(0x01, std::string(8, '\0'), key, value);
+  return "set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" +
+         value + "\r\n";
+}
 
 std::string Key(int i) {
   char buf[16];
@@ -66,8 +97,26 @@ struct Conn {
   size_t skip = 0;  // value bytes (+CRLF) still to skip
 };
 
-// Consumes complete replies from c.in; returns how many finished.
-int Parse(Conn& c, long& errors) {
+// Consumes complete binary replies: each packet is one reply; any status
+// but success is an error (the key space is stored before the run).
+int ParseBinary(Conn& c, long& errors) {
+  int done = 0;
+  size_t pos = 0;
+  while (c.in.size() - pos >= 24) {
+    const auto* h = reinterpret_cast<const unsigned char*>(c.in.data() + pos);
+    const uint32_t body = (uint32_t{h[8]} << 24) | (uint32_t{h[9]} << 16) |
+                          (uint32_t{h[10]} << 8) | h[11];
+    if (c.in.size() - pos < 24 + body) break;
+    if (h[0] != 0x81 || h[6] != 0 || h[7] != 0) ++errors;
+    ++done;
+    pos += 24 + body;
+  }
+  c.in.erase(0, pos);
+  return done;
+}
+
+// Consumes complete ASCII replies from c.in; returns how many finished.
+int ParseAscii(Conn& c, long& errors) {
   int done = 0;
   size_t pos = 0;
   while (true) {
@@ -94,6 +143,10 @@ int Parse(Conn& c, long& errors) {
   return done;
 }
 
+int Parse(const Options& o, Conn& c, long& errors) {
+  return o.binary ? ParseBinary(c, errors) : ParseAscii(c, errors);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,6 +162,7 @@ int main(int argc, char** argv) {
     else if (a == "-v") o.value = static_cast<int>(next());
     else if (a == "-r") o.set_percent = static_cast<int>(next());
     else if (a == "--fill") o.fill = true;
+    else if (a == "--proto" && i + 1 < argc) o.binary = std::string(argv[++i]) == "binary";
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 64;
@@ -123,8 +177,7 @@ int main(int argc, char** argv) {
       std::string batch;
       const int n = std::min(1000, o.keys - base);
       for (int i = base; i < base + n; ++i) {
-        batch += "set " + Key(i) + " 0 0 " + std::to_string(o.value) +
-                 "\r\n" + value + "\r\n";
+        batch += SetRequest(o, Key(i), value);
       }
       send(c.fd, batch.data(), batch.size(), 0);
       int done = 0;
@@ -133,7 +186,7 @@ int main(int argc, char** argv) {
         ssize_t r = recv(c.fd, buf, sizeof buf, 0);
         if (r <= 0) return 1;
         c.in.append(buf, static_cast<size_t>(r));
-        done += Parse(c, errors);
+        done += Parse(o, c, errors);
       }
     }
     std::printf("{\"stored\": %d, \"errors\": %ld}\n", o.keys, errors);
@@ -158,10 +211,9 @@ int main(int argc, char** argv) {
         for (int d = 0; d < o.depth; ++d) {
           const std::string key = Key(static_cast<int>(rng() % o.keys));
           if (static_cast<int>(rng() % 100) < o.set_percent) {
-            batch += "set " + key + " 0 0 " + std::to_string(o.value) +
-                     "\r\n" + value + "\r\n";
+            batch += SetRequest(o, key, value);
           } else {
-            batch += "get " + key + "\r\n";
+            batch += GetRequest(o, key);
           }
         }
         // Small batches fit the socket buffer; a short write is an error.
@@ -184,7 +236,7 @@ int main(int argc, char** argv) {
         return 1;
       }
       c.in.append(buf, static_cast<size_t>(r));
-      const int done = Parse(c, errors);
+      const int done = Parse(o, c, errors);
       c.outstanding -= done;
       ops += done;
     }
