@@ -274,6 +274,20 @@ TEST(AsciiSession, TooLargeIsSwallowedAndDropsTheOldValue) {
   EXPECT_THAT(h.Run("stats\r\n"), HasSubstr("STAT store_too_large 2\r\n"));
 }
 
+TEST(AsciiSession, OutOfMemoryWithoutEvictions) {
+  Settings settings;
+  settings.max_bytes = 64 * 1024;
+  settings.evictions = false;
+  AsciiHarness h(settings);
+  std::string out;
+  for (int i = 0; i < 100; ++i) {
+    out = h.Run("set k" + std::to_string(i) + " 0 0 1000\r\n" +
+                std::string(1000, 'v') + "\r\n");
+  }
+  EXPECT_EQ(out, "SERVER_ERROR out of memory storing object\r\n");
+  EXPECT_THAT(h.Run("stats\r\n"), HasSubstr("STAT store_no_memory "));
+}
+
 TEST(AsciiSession, LargeValueArrivingInPiecesIsStoredWhole) {
   AsciiHarness h;
   std::string value(500'000, 'q');

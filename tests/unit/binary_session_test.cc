@@ -286,6 +286,19 @@ TEST(BinarySession, TooLargeIsRefusedWithoutBufferingTheValue) {
             "01 0000 x=0 k= v= cas\n0e 0003 x=0 k= v=Too large.");
 }
 
+TEST(BinarySession, OutOfMemoryWithoutEvictions) {
+  Settings settings;
+  settings.max_bytes = 64 * 1024;
+  settings.evictions = false;
+  BinaryHarness h(settings);
+  std::string out;
+  for (int i = 0; i < 100; ++i) {
+    out = Describe(h.Run(Store(kSet, "k" + std::to_string(i),
+                               std::string(1000, 'v'))));
+  }
+  EXPECT_EQ(out, "01 0082 x=0 k= v=Out of memory");
+}
+
 TEST(BinarySession, ExpiryFollowsTheClock) {
   BinaryHarness h;
   h.Run(Store(kSet, "k", "v", 0, 10));
