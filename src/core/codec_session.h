@@ -33,6 +33,8 @@ struct ParseOutcome {
 //   Result Parse(std::string_view input, Command* command, size_t scanned);
 //   void WriteError(const Result& result, const Command& command);
 //   bool Execute(const Command& command);  // false: close the connection
+// and may define EndOfInput(), called before Process() returns, to copy what
+// it keeps beyond the input (the input is reused after the call).
 template <typename Derived, typename Command>
 class CodecSession : public ProtocolSession, protected ResponseSink {
  public:
@@ -75,9 +77,12 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
       }
     }
     result.consumed = pos;
+    self().EndOfInput();
     out_ = nullptr;
     return result;
   }
+
+  void EndOfInput() {}
 
  protected:
   Executor& executor() { return executor_; }

@@ -13,6 +13,7 @@ inline constexpr size_t kMaxKeyLength = 250;
 struct Settings {
   std::string interface = "127.0.0.1";  // -l
   uint16_t port = 11211;                // -p
+  int compact_port = -1;  // --compact-port: compact protocol only; -1: none
   int threads = 0;                      // -t; 0: one per core
   uint64_t max_bytes = 64ull << 20;     // -m, in bytes
   uint32_t max_connections = 1024;      // -c

@@ -6,6 +6,7 @@
 #include "protocols/ascii/ascii_session.h"
 #include "protocols/binary/binary_protocol.h"
 #include "protocols/binary/binary_session.h"
+#include "protocols/compact/compact_session.h"
 
 namespace tinkercache {
 namespace {
@@ -61,12 +62,18 @@ std::unique_ptr<ProtocolSession> NewSession(unsigned char first_byte,
   if (first_byte == binary::kRequestMagic) {
     return std::make_unique<binary::BinarySession>(executor);
   }
+  if (first_byte < 0x20 && first_byte != '\t' && first_byte != '\r' &&
+      first_byte != '\n') {
+    return std::make_unique<compact::CompactSession>(executor);
+  }
   return std::make_unique<ascii::AsciiSession>(executor);
 }
 
-Connection::Connection(asio::ip::tcp::socket socket, Executor& executor)
+Connection::Connection(asio::ip::tcp::socket socket, Executor& executor,
+                       bool compact_only)
     : socket_(std::make_shared<asio::ip::tcp::socket>(std::move(socket))),
-      executor_(executor) {
+      executor_(executor),
+      compact_only_(compact_only) {
   asio::error_code ignored;
   socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
   executor_.registry().ConnectionOpened();
@@ -115,8 +122,10 @@ void Connection::OnRead(const asio::error_code& error, size_t n) {
 
 void Connection::Process() {
   if (session_ == nullptr) {
-    session_ = NewSession(static_cast<unsigned char>(read_buffer_[0]),
-                          executor_);
+    session_ = compact_only_
+                   ? std::make_unique<compact::CompactSession>(executor_)
+                   : NewSession(static_cast<unsigned char>(read_buffer_[0]),
+                                executor_);
   }
   const ProcessResult r = session_->Process(
       std::string_view(read_buffer_.get(), read_length_), pending_);

@@ -17,7 +17,8 @@ namespace tinkercache {
 // write is in flight wait in a second buffer for the next one.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(asio::ip::tcp::socket socket, Executor& executor);
+  Connection(asio::ip::tcp::socket socket, Executor& executor,
+             bool compact_only);
   ~Connection();
 
   void Start() { Read(); }
@@ -32,6 +33,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::shared_ptr<asio::ip::tcp::socket> socket_;
   Executor& executor_;
+  const bool compact_only_;
   std::unique_ptr<ProtocolSession> session_;
   std::unique_ptr<char[]> read_buffer_;
   size_t read_capacity_ = 0;
@@ -50,7 +52,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // the connection, and the reset can destroy the reply before it is read.
 void LingeringClose(std::shared_ptr<asio::ip::tcp::socket> socket);
 
-// Picks the protocol from a connection's first byte.
+// Picks the protocol from a connection's first byte: 0x80 is binary; a
+// control byte other than tab, CR and LF (which may start an ASCII line) is
+// compact; anything else is ASCII.
 std::unique_ptr<ProtocolSession> NewSession(unsigned char first_byte,
                                             Executor& executor);
 

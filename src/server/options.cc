@@ -11,7 +11,7 @@
 namespace tinkercache {
 namespace {
 
-enum LongOnly { kPortFile = 1000 };
+enum LongOnly { kPortFile = 1000, kCompactPort };
 
 absl::StatusOr<uint64_t> Number(const char* flag, const char* text,
                                 uint64_t min, uint64_t max) {
@@ -55,7 +55,9 @@ std::string Usage(const char* program) {
       "  -U, --udp-port=0         UDP is not served; only 0 is accepted\n"
       "  -u, --user=USER          accepted for memcached compatibility\n"
       "  -v, --verbose            more log output (repeat for more)\n"
-      "      --port-file=PATH     write the bound port to PATH\n"
+      "      --compact-port=NUM   also listen on NUM for the compact protocol\n"
+      "                           only (0: any free port)\n"
+      "      --port-file=PATH     write the bound port(s) to PATH\n"
       "  -V, --version            print the version and exit\n"
       "  -h, --help               print this help and exit\n");
 }
@@ -73,6 +75,7 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
       {"user", required_argument, nullptr, 'u'},
       {"verbose", no_argument, nullptr, 'v'},
       {"port-file", required_argument, nullptr, kPortFile},
+      {"compact-port", required_argument, nullptr, kCompactPort},
       {"version", no_argument, nullptr, 'V'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
@@ -142,6 +145,12 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
       case kPortFile:
         o.port_file = optarg;
         break;
+      case kCompactPort: {
+        auto v = Number("--compact-port", optarg, 0, 65535);
+        if (!v.ok()) return v.status();
+        s.compact_port = static_cast<int>(*v);
+        break;
+      }
       case 'V':
         o.show_version = true;
         break;

@@ -23,7 +23,7 @@ Server::~Server() {
   }
 }
 
-absl::Status Server::Start() {
+absl::Status Server::Listen(asio::ip::tcp::acceptor& acceptor, int port) {
   const Settings& s = registry_.settings();
   asio::error_code error;
   const auto address = asio::ip::make_address(s.interface, error);
@@ -32,17 +32,30 @@ absl::Status Server::Start() {
         absl::StrCat("cannot use listen address '", s.interface,
                      "': ", error.message()));
   }
-  const asio::ip::tcp::endpoint endpoint(address, s.port);
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(1024, error);
+  const asio::ip::tcp::endpoint endpoint(address,
+                                         static_cast<uint16_t>(port));
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(1024, error);
   if (error) {
     return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", s.interface, ":", s.port, ": ", error.message()));
+        "cannot listen on ", s.interface, ":", port, ": ", error.message()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Server::Start() {
+  const Settings& s = registry_.settings();
+  if (auto status = Listen(acceptor_, s.port); !status.ok()) return status;
   port_ = acceptor_.local_endpoint().port();
   registry_.set_bound_port(port_);
+  if (s.compact_port >= 0) {
+    if (auto status = Listen(compact_acceptor_, s.compact_port); !status.ok()) {
+      return status;
+    }
+    compact_port_ = compact_acceptor_.local_endpoint().port();
+  }
 
   for (int i = 0; i < s.threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(handler_, registry_));
@@ -54,21 +67,22 @@ absl::Status Server::Start() {
       worker->context.run();
     });
   }
-  Accept();
+  Accept(acceptor_, false);
+  if (compact_acceptor_.is_open()) Accept(compact_acceptor_, true);
   return absl::OkStatus();
 }
 
-void Server::Accept() {
+void Server::Accept(asio::ip::tcp::acceptor& acceptor, bool compact_only) {
   Worker& worker = *workers_[next_worker_];
   next_worker_ = (next_worker_ + 1) % workers_.size();
-  acceptor_.async_accept(
+  acceptor.async_accept(
       worker.context,
-      [this, &worker](const asio::error_code& error,
-                      asio::ip::tcp::socket socket) {
+      [this, &worker, &acceptor, compact_only](const asio::error_code& error,
+                                               asio::ip::tcp::socket socket) {
         if (error) {
           if (error == asio::error::operation_aborted || stopping_) return;
           // Out of descriptors and the like: keep accepting.
-          Accept();
+          Accept(acceptor, compact_only);
           return;
         }
         if (registry_.curr_connections() >=
@@ -84,14 +98,14 @@ void Server::Accept() {
           });
         } else {
           // Start on the worker's own thread: the connection belongs there.
-          asio::post(worker.context,
-                     [s = std::move(socket), &worker]() mutable {
-                       std::make_shared<Connection>(std::move(s),
-                                                    worker.executor)
-                           ->Start();
-                     });
+          asio::post(worker.context, [s = std::move(socket), &worker,
+                                      compact_only]() mutable {
+            std::make_shared<Connection>(std::move(s), worker.executor,
+                                         compact_only)
+                ->Start();
+          });
         }
-        Accept();
+        Accept(acceptor, compact_only);
       });
 }
 
@@ -107,6 +121,7 @@ void Server::Stop() {
   asio::post(accept_context_, [this] {
     asio::error_code ignored;
     acceptor_.close(ignored);
+    compact_acceptor_.close(ignored);
   });
   for (auto& w : workers_) w->context.stop();
   accept_context_.stop();

@@ -27,7 +27,7 @@ struct Worker {
 
 // The TCP front: accepts on one address and spreads connections over the
 // workers round-robin. Each connection picks its protocol from its first
-// byte.
+// byte; an optional second port speaks only the compact protocol.
 class Server {
  public:
   Server(Handler& handler, StatsRegistry& registry);
@@ -41,17 +41,21 @@ class Server {
   void Stop();
 
   uint16_t port() const { return port_; }
+  uint16_t compact_port() const { return compact_port_; }
 
  private:
-  void Accept();
+  absl::Status Listen(asio::ip::tcp::acceptor& acceptor, int port);
+  void Accept(asio::ip::tcp::acceptor& acceptor, bool compact_only);
 
   Handler& handler_;
   StatsRegistry& registry_;
   asio::io_context accept_context_{1};
   asio::ip::tcp::acceptor acceptor_{accept_context_};
+  asio::ip::tcp::acceptor compact_acceptor_{accept_context_};
   std::vector<std::unique_ptr<Worker>> workers_;
   size_t next_worker_ = 0;
   uint16_t port_ = 0;
+  uint16_t compact_port_ = 0;
   std::atomic<bool> stopping_{false};
 };
 

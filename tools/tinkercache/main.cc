@@ -55,7 +55,10 @@ int main(int argc, char** argv) {
   }
   if (!options->port_file.empty()) {
     const std::string tmp = options->port_file + ".tmp";
-    std::ofstream(tmp) << server.port() << "\n";
+    std::ofstream file(tmp);
+    file << server.port() << "\n";
+    if (settings.compact_port >= 0) file << server.compact_port() << "\n";
+    file.close();
     std::rename(tmp.c_str(), options->port_file.c_str());
   }
   if (settings.verbosity > 0) {

@@ -1,0 +1,63 @@
+#ifndef TINKERCACHE_PROTOCOLS_COMPACT_COMPACT_PARSER_H_
+#define TINKERCACHE_PROTOCOLS_COMPACT_COMPACT_PARSER_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "src/core/codec_session.h"
+#include "src/core/request.h"
+#include "tinkercache/compact_opcodes.h"
+
+namespace tinkercache::compact {
+
+// What follows an opcode, decided by its numeric range alone (spec/compact.md).
+enum class Param : uint8_t { kNone, kU8, kU32, kStr8, kStr32, kU64, kReserved };
+
+constexpr Param ParamOf(uint8_t code) {
+  if (code < 32) return Param::kNone;
+  if (code < 64) return Param::kU8;
+  if (code < 96) return Param::kU32;
+  if (code < 128) return Param::kStr8;
+  if (code < 160) return Param::kStr32;
+  if (code < 192) return Param::kU64;
+  return Param::kReserved;
+}
+
+inline constexpr uint8_t kEscape = 0xff;
+
+struct Limits {
+  uint32_t item_size_max = 1u << 20;
+};
+
+// One opcode and its parameter. Views point into the parsed input.
+struct Command {
+  Request request;  // unused: registers build the request at GO
+  uint8_t opcode = TC_OP_GO;
+  bool extended = false;  // from the table behind the 0xFF escape
+  uint64_t number = 0;    // integer parameters
+  std::string_view text;  // string parameters
+};
+
+struct ParseResult : ParseOutcome {
+  enum Kind : uint8_t {
+    kNone,
+    kFraming,  // reserved range or escape: the stream cannot be followed
+    kUnknown,  // an opcode this server does not know: skipped
+    kRefused,  // a VALUE over the item size limit: skipped, GO answers it
+  };
+  Kind kind = kNone;
+  uint8_t opcode = 0;
+};
+
+// Parses one opcode with its parameter from the front of `input`. Skipped
+// parameters (unknown opcodes, refused values) are never buffered: the
+// result says how many bytes to discard as they arrive.
+ParseResult Parse(std::string_view input, const Limits& limits,
+                  Command* command);
+
+// Whether the request table (base or extended) defines this opcode.
+bool IsKnownRequest(bool extended, uint8_t opcode);
+
+}  // namespace tinkercache::compact
+
+#endif  // TINKERCACHE_PROTOCOLS_COMPACT_COMPACT_PARSER_H_
