@@ -238,7 +238,7 @@ bool CompactSession::Go() {
     return true;
   }
   if (mask_ & TC_REG_VALUE) request.value = value_;
-  request.flags = flags_;
+  if (mask_ & TC_REG_FLAGS) request.flags = flags_;
   if (mask_ & TC_REG_EXPTIME) request.exptime = exptime_;
   if (mask_ & TC_REG_CAS) request.cas = cas_;
   if (mask_ & TC_REG_DELTA) request.delta = delta_;

@@ -48,7 +48,10 @@ class Server:
                     raise RuntimeError(f"server did not start: {log.read()}")
             time.sleep(0.01)
         with open(port_file) as f:
-            self.port = int(f.read())
+            ports = [int(p) for p in f.read().split()]
+        self.port = ports[0]
+        # With --compact-port, the second line is the compact port.
+        self.compact_port = ports[1] if len(ports) > 1 else None
 
     def stop(self):
         """SIGTERM, and the server must exit cleanly."""

@@ -64,6 +64,11 @@ const std::vector<Case>& Cases() {
        kClear + Op(TC_OP_SET) + Key("k") + Value("v") + U32(TC_OP_FLAGS, 7) +
            kGo + Op(TC_OP_GET) + kGo,
        kOk + U32(TC_R_FLAGS, 7) + RValue("v") + kOk},
+      {"CLEAR forgets FLAGS too",
+       kClear + Op(TC_OP_SET) + Key("k") + Value("v") + U32(TC_OP_FLAGS, 7) +
+           kGo + kClear + Op(TC_OP_SET) + Key("k") + Value("w") + kGo +
+           Op(TC_OP_GET) + kGo,
+       kOk + kOk + RValue("w") + kOk},
       {"stream-lining reuses registers: same value, new keys",
        kClear + Op(TC_OP_SET) + Value("same") + Key("a") + kGo + Key("b") + kGo +
            Op(TC_OP_GET) + kGo + Key("a") + kGo,
