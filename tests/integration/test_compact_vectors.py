@@ -2,9 +2,10 @@
 shared port and on the dedicated compact port."""
 
 import os
+import subprocess
 import unittest
 
-from harness import Server, exchange
+from harness import BIN, Server, exchange
 
 SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "spec",
                     "compact_vectors.txt")
@@ -49,6 +50,21 @@ class CompactVectorsTest(unittest.TestCase):
     def test_vectors_on_the_compact_port(self):
         with Server("--compact-port", "0") as server:
             self.replay(server.compact_port)
+            self.assertEqual(server.stop(), 0)
+
+
+class CompactExampleTest(unittest.TestCase):
+    def test_c_client_example_runs_against_the_server(self):
+        example = os.path.join(os.path.dirname(BIN), "tcc_example")
+        with Server() as server:
+            for boots in (1, 2):
+                result = subprocess.run(
+                    [example, "127.0.0.1", str(server.port)],
+                    capture_output=True, text=True, timeout=30)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(result.stdout,
+                                 "greeting = hello, device\n"
+                                 f"boots = {boots}\n")
             self.assertEqual(server.stop(), 0)
 
 
