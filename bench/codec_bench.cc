@@ -10,6 +10,8 @@
 #include "protocols/binary/binary_parser.h"
 #include "protocols/binary/binary_protocol.h"
 #include "protocols/binary/binary_session.h"
+#include "protocols/compact/compact_parser.h"
+#include "protocols/compact/compact_session.h"
 #include "src/core/clock.h"
 #include "src/core/executor.h"
 #include "src/storage/engine_handler.h"
@@ -82,6 +84,50 @@ void BM_BinaryParseSet(benchmark::State& state) {
 }
 BENCHMARK(BM_BinaryParseSet);
 
+// Compact requests as a client streams them: the action, KEY (and VALUE8),
+// GO. Decoding a request is parsing each of its opcodes.
+std::string CompactRequest(uint8_t action, std::string_view key,
+                           std::string_view value) {
+  std::string r(1, static_cast<char>(action));
+  r += static_cast<char>(TC_OP_KEY);
+  r += static_cast<char>(key.size());
+  r.append(key);
+  if (!value.empty()) {
+    r += static_cast<char>(TC_OP_VALUE8);
+    r += static_cast<char>(value.size());
+    r.append(value);
+  }
+  r += static_cast<char>(TC_OP_GO);
+  return r;
+}
+
+const std::string kCompactGet = CompactRequest(TC_OP_GET, "user:0000001234", "");
+const std::string kCompactSet =
+    CompactRequest(TC_OP_SET, "user:0000001234", std::string(100, 'v'));
+
+void CompactDecode(benchmark::State& state, const std::string& request) {
+  compact::Command command;
+  for (auto _ : state) {
+    std::string_view in = request;
+    while (!in.empty()) {
+      auto r = compact::Parse(in, compact::Limits{}, &command);
+      benchmark::DoNotOptimize(command);
+      in.remove_prefix(r.consumed);
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * request.size());
+}
+
+void BM_CompactParseGet(benchmark::State& state) {
+  CompactDecode(state, kCompactGet);
+}
+BENCHMARK(BM_CompactParseGet);
+
+void BM_CompactParseSet(benchmark::State& state) {
+  CompactDecode(state, kCompactSet);
+}
+BENCHMARK(BM_CompactParseSet);
+
 // A whole session over a null handler: parse, dispatch and compose only.
 class CannedHandler final : public Handler {
  public:
@@ -140,6 +186,16 @@ void BM_BinarySessionSet(benchmark::State& state) {
   RunSession<binary::BinarySession>(state, kBinarySet);
 }
 BENCHMARK(BM_BinarySessionSet);
+
+void BM_CompactSessionGetHit(benchmark::State& state) {
+  RunSession<compact::CompactSession>(state, kCompactGet);
+}
+BENCHMARK(BM_CompactSessionGetHit);
+
+void BM_CompactSessionSet(benchmark::State& state) {
+  RunSession<compact::CompactSession>(state, kCompactSet);
+}
+BENCHMARK(BM_CompactSessionSet);
 
 }  // namespace
 }  // namespace tinkercache

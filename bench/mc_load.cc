@@ -1,10 +1,10 @@
-// A pipelined memcached load generator (ASCII or binary) for end-to-end
+// A pipelined load generator (ASCII, binary or compact) for end-to-end
 // figures: C connections, each keeping D requests in flight, 90% get / 10%
 // set by default, every reply parsed and checked. One thread and poll(), so
 // it can be pinned to one core. (tinkerbench replaces it with all three
 // protocols and more.)
 //
-//   mc_load -p PORT [--proto ascii|binary] [-c CONNS] [-d DEPTH]
+//   mc_load -p PORT [--proto ascii|binary|compact] [-c CONNS] [-d DEPTH]
 //           [-s SECONDS] [-k KEYS] [-v VALUE_BYTES] [-r SET_PERCENT] [--fill]
 // --fill stores keys 0..KEYS-1 (12-byte keys) and exits.
 
@@ -37,7 +37,31 @@ struct Options {
   int set_percent = 10;
   bool fill = false;
   bool binary = false;
+  bool compact = false;
 };
+
+// Compact requests (spec/compact.md): the action, KEY, VALUE, GO.
+std::string CompactPacket(uint8_t action, const std::string& key,
+                          const std::string& value) {
+  std::string p(1, static_cast<char>(action));
+  p += static_cast<char>(0x60);  // KEY
+  p += static_cast<char>(key.size());
+  p += key;
+  if (!value.empty()) {
+    if (value.size() <= 255) {
+      p += static_cast<char>(0x61);  // VALUE8
+      p += static_cast<char>(value.size());
+    } else {
+      p += static_cast<char>(0x80);  // VALUE
+      for (int i = 0; i < 4; ++i) {
+        p += static_cast<char>(value.size() >> (24 - 8 * i));
+      }
+    }
+    p += value;
+  }
+  p += static_cast<char>(0x00);  // GO
+  return p;
+}
 
 // Binary request packets (memcached-protocol-binary.txt): GET and SET.
 std::string BinaryPacket(uint8_t opcode, std::string_view extras,
@@ -57,12 +81,14 @@ std::string BinaryPacket(uint8_t opcode, std::string_view extras,
 std::string Key(int i);
 
 std::string GetRequest(const Options& o, const std::string& key) {
+  if (o.compact) return CompactPacket(0x05, key, {});
   if (o.binary) return BinaryPacket(0x00, {}, key, {});
   return "get " + key + "\r\n";
 }
 
 std::string SetRequest(const Options& o, const std::string& key,
                        const std::string& value) {
+  if (o.compact) return CompactPacket(0x08, key, value);
   if (o.binary) return BinaryPacket(0x01, std::string(8, '\0'), key, value);
   return "set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" +
          value + "\r\n";
@@ -143,7 +169,44 @@ int ParseAscii(Conn& c, long& errors) {
   return done;
 }
 
+// Consumes complete compact replies: fields by their range, up to OK (0x00)
+// or STATUS (0x20, an error here: the key space is stored first).
+int ParseCompact(Conn& c, long& errors) {
+  int done = 0;
+  size_t pos = 0;
+  const auto* in = reinterpret_cast<const unsigned char*>(c.in.data());
+  const size_t size = c.in.size();
+  size_t reply_start = 0;
+  while (pos < size) {
+    const unsigned char op = in[pos];
+    size_t need = 1;
+    if (op < 32) need = 1;
+    else if (op < 64) need = 2;
+    else if (op < 96) need = 5;
+    else if (op < 128) need = pos + 1 < size ? 2 + in[pos + 1] : SIZE_MAX;
+    else if (op < 160) {
+      if (pos + 5 > size) break;
+      need = 5 + ((size_t{in[pos + 1]} << 24) | (size_t{in[pos + 2]} << 16) |
+                  (size_t{in[pos + 3]} << 8) | in[pos + 4]);
+    } else if (op < 192) need = 9;
+    else {
+      ++errors;
+      need = 1;
+    }
+    if (need == SIZE_MAX || size - pos < need) break;
+    pos += need;
+    if (op == 0x00 || op == 0x20) {
+      if (op == 0x20) ++errors;
+      ++done;
+      reply_start = pos;
+    }
+  }
+  c.in.erase(0, reply_start);
+  return done;
+}
+
 int Parse(const Options& o, Conn& c, long& errors) {
+  if (o.compact) return ParseCompact(c, errors);
   return o.binary ? ParseBinary(c, errors) : ParseAscii(c, errors);
 }
 
@@ -162,7 +225,11 @@ int main(int argc, char** argv) {
     else if (a == "-v") o.value = static_cast<int>(next());
     else if (a == "-r") o.set_percent = static_cast<int>(next());
     else if (a == "--fill") o.fill = true;
-    else if (a == "--proto" && i + 1 < argc) o.binary = std::string(argv[++i]) == "binary";
+    else if (a == "--proto" && i + 1 < argc) {
+      const std::string proto = argv[++i];
+      o.binary = proto == "binary";
+      o.compact = proto == "compact";
+    }
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 64;

@@ -83,6 +83,8 @@ def throughput(args):
             cpu = {k: [] for k in servers}
             for _ in range(args.rounds):
                 for kind, (proc, port) in servers.items():
+                    if proto == "compact" and kind == "memcached":
+                        continue  # memcached does not speak it
                     before = cpu_seconds(proc.pid)
                     r = load(port, "--proto", proto, "-c", "50", "-d",
                              str(depth), "-s", str(args.seconds), "-k",
@@ -92,8 +94,8 @@ def throughput(args):
                     samples[kind].append(r["ops_per_sec"])
                     cpu[kind].append((cpu_seconds(proc.pid) - before) /
                                      r["ops"] * 1e6)
-            m = {k: statistics.median(v) for k, v in samples.items()}
-            c = {k: statistics.median(v) for k, v in cpu.items()}
+            m = {k: statistics.median(v) for k, v in samples.items() if v}
+            c = {k: statistics.median(v) for k, v in cpu.items() if v}
             rows.append((proto, depth, m, c))
     for proc, _ in servers.values():
         proc.kill()
@@ -101,7 +103,16 @@ def throughput(args):
     print("| protocol | pipeline | memcached ops/s | tinkercache ops/s | ratio "
           "| memcached server CPU us/op | tinkercache server CPU us/op |")
     print("|---|---|---|---|---|---|---|")
+    binary = {depth: (m, c) for proto, depth, m, c in rows if proto == "binary"}
     for proto, depth, m, c in rows:
+        if proto == "compact":
+            # Against tinkercache's own binary protocol in the same run.
+            bm, bc = binary.get(depth, ({}, {}))
+            ratio = (f"{m['tinkercache'] / bm['tinkercache']:.2f}x binary"
+                     if bm else "")
+            print(f"| compact | {depth} | (n/a) | {m['tinkercache']:,.0f} | "
+                  f"{ratio} | (n/a) | {c['tinkercache']:.2f} |")
+            continue
         print(f"| {proto} | {depth} | {m['memcached']:,.0f} | "
               f"{m['tinkercache']:,.0f} | "
               f"{m['tinkercache'] / m['memcached']:.2f}x | "
@@ -130,7 +141,7 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--pipelines", default="1,16")
-    p.add_argument("--protocols", default="ascii,binary")
+    p.add_argument("--protocols", default="ascii,binary,compact")
     p.add_argument("--memory-items", type=int, default=1_000_000)
     args = p.parse_args()
     args.pipelines = [int(x) for x in args.pipelines.split(",")]

@@ -32,7 +32,8 @@ bool IsKnownRequest(bool extended, uint8_t opcode) {
 
 ParseResult Parse(std::string_view input, const Limits& limits,
                   Command* command) {
-  *command = Command{};
+  // Only the fields below are read for an opcode; the rest is left alone,
+  // since a request is several opcodes and this runs for each.
   ParseResult r;
   size_t pos = 1;
   if (input.empty()) {
@@ -112,7 +113,9 @@ ParseResult Parse(std::string_view input, const Limits& limits,
     case Param::kStr32:
       command->text = input.substr(header, static_cast<size_t>(length));
       break;
-    default: break;
+    default:
+      command->number = 0;
+      break;
   }
   r.status = ParseStatus::kOk;
   r.consumed = total;

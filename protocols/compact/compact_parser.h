@@ -31,7 +31,8 @@ struct Limits {
 
 // One opcode and its parameter. Views point into the parsed input.
 struct Command {
-  Request request;  // unused: registers build the request at GO
+  Request request;  // unused: registers build the request at GO; the drive
+                    // loop's too-large path needs the member
   uint8_t opcode = TC_OP_GO;
   bool extended = false;  // from the table behind the 0xFF escape
   uint64_t number = 0;    // integer parameters
@@ -49,7 +50,8 @@ struct ParseResult : ParseOutcome {
   uint8_t opcode = 0;
 };
 
-// Parses one opcode with its parameter from the front of `input`. Skipped
+// Parses one opcode with its parameter from the front of `input`, setting
+// only `opcode`, `extended` and the parameter (`number` or `text`). Skipped
 // parameters (unknown opcodes, refused values) are never buffered: the
 // result says how many bytes to discard as they arrive.
 ParseResult Parse(std::string_view input, const Limits& limits,

@@ -44,6 +44,9 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
     out_ = &out;
     ProcessResult result;
     size_t pos = 0;
+    // One command object for the whole input: parsers overwrite it, so a
+    // protocol with many small opcodes does not rebuild it for each.
+    Command command;
     while (pos < input.size()) {
       if (swallow_ > 0) {
         const size_t n = static_cast<size_t>(
@@ -52,7 +55,6 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
         pos += n;
         continue;
       }
-      Command command;
       const auto r = self().Parse(input.substr(pos), &command, scanned_);
       if (r.status == ParseStatus::kNeedMore) {
         scanned_ = r.scanned;
