@@ -13,6 +13,11 @@ namespace tinkercache {
 
 enum class ParseStatus : uint8_t { kOk, kNeedMore, kError };
 
+// Past this much output a session stops taking requests from its input, so
+// a batch of requests for large values cannot build an unbounded reply: the
+// caller sends what is there and calls Process() again with the rest.
+inline constexpr size_t kOutputSoftLimit = 256 * 1024;
+
 // What every codec's Parse() reports, whatever its protocol. A codec's own
 // result type extends it with how its errors are written.
 struct ParseOutcome {
@@ -47,7 +52,7 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
     // One command object for the whole input: parsers overwrite it, so a
     // protocol with many small opcodes does not rebuild it for each.
     Command command;
-    while (pos < input.size()) {
+    while (pos < input.size() && out.size() < kOutputSoftLimit) {
       if (swallow_ > 0) {
         const size_t n = static_cast<size_t>(
             std::min<uint64_t>(swallow_, input.size() - pos));

@@ -23,8 +23,9 @@ struct ProcessResult {
 class ProtocolSession {
  public:
   virtual ~ProtocolSession() = default;
-  // Handles every complete request at the front of `input` and appends the
-  // replies to `out`. Incomplete trailing bytes are left unconsumed.
+  // Handles the complete requests at the front of `input` and appends the
+  // replies to `out`. Incomplete trailing bytes are left unconsumed, and so
+  // are complete ones once `out` has grown large: call again after sending.
   virtual ProcessResult Process(std::string_view input, OutBuffer& out) = 0;
 };
 

@@ -106,8 +106,16 @@ void Connection::Read() {
 
 void Connection::OnRead(const asio::error_code& error, size_t n) {
   reading_ = false;
+  if (error == asio::error::eof) {
+    // The client has finished sending; it may still read: answer what is
+    // complete, then close.
+    closing_ = true;
+    Process();
+    Write();
+    return;
+  }
   if (error) {
-    // The peer is gone or reset: nothing more to send to it.
+    // The connection is reset: nothing more can be sent.
     closing_ = true;
     asio::error_code ignored;
     socket_->close(ignored);
@@ -121,6 +129,7 @@ void Connection::OnRead(const asio::error_code& error, size_t n) {
 }
 
 void Connection::Process() {
+  if (read_length_ == 0) return;
   if (session_ == nullptr) {
     session_ = compact_only_
                    ? std::make_unique<compact::CompactSession>(executor_)
@@ -139,7 +148,10 @@ void Connection::Process() {
     read_buffer_.reset();
     read_capacity_ = 0;
   }
-  if (r.close) closing_ = true;
+  if (r.close) {
+    closing_ = true;
+    read_length_ = 0;  // nothing after a closing request is answered
+  }
 }
 
 void Connection::Write() {
@@ -168,6 +180,10 @@ void Connection::OnWrite(const asio::error_code& error, size_t n) {
     socket_->close(ignored);
     return;
   }
+  Write();
+  // Requests left in the buffer when the last batch's output grew large:
+  // answered while the write just started is under way.
+  Process();
   Write();
   Read();  // resumes a read paused for backpressure
 }

@@ -338,28 +338,17 @@ bool MemoryEngine::MakeRoom(uint64_t charge) {
 }
 
 Status MemoryEngine::Get(std::string_view key, ItemVisitor visit) {
-  const uint32_t now = Now();
-  RunDueFlush(now);
-  const uint64_t hash = HashKey(key);
-  Located at{ShardFor(hash), hash, key};
-  Status status = Status::kNotFound;
-  {
-    absl::MutexLock lock(&at.shard.mu);
-    const uint64_t before = at.shard.bytes;
-    if (Item** link = at.FindLive(now, /*count_get=*/true)) {
-      Item* item = *link;
-      item->bits |= kReferenced | kFetched;
-      visit(View(item));
-      status = Status::kOk;
-    }
-    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
-  }
-  FreeChain(at.graveyard);
-  return status;
+  return Lookup(key, std::nullopt, visit);
 }
 
 Status MemoryEngine::GetAndTouch(std::string_view key, uint32_t deadline,
                                  ItemVisitor visit) {
+  return Lookup(key, deadline, visit);
+}
+
+Status MemoryEngine::Lookup(std::string_view key,
+                            std::optional<uint32_t> new_deadline,
+                            ItemVisitor visit) {
   const uint32_t now = Now();
   RunDueFlush(now);
   const uint64_t hash = HashKey(key);
@@ -371,7 +360,7 @@ Status MemoryEngine::GetAndTouch(std::string_view key, uint32_t deadline,
     if (Item** link = at.FindLive(now, /*count_get=*/true)) {
       Item* item = *link;
       item->bits |= kReferenced | kFetched;
-      item->deadline = deadline;
+      if (new_deadline) item->deadline = *new_deadline;
       visit(View(item));
       status = Status::kOk;
     }

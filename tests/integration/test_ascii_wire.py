@@ -36,6 +36,42 @@ class AsciiWireTest(unittest.TestCase):
                 got += chunk
         self.assertEqual(got, want)
 
+    def test_half_closed_client_gets_every_reply(self):
+        n = 2000
+        req = b"".join(b"set h%d 0 0 1\r\nx\r\n" % i for i in range(n))
+        with socket.create_connection(("127.0.0.1", self.server.port)) as s:
+            s.sendall(req)
+            s.shutdown(socket.SHUT_WR)  # done sending, still reading
+            got = b""
+            while True:
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    break
+                got += chunk
+        self.assertEqual(got, b"STORED\r\n" * n)
+
+    def test_replies_far_larger_than_one_batch(self):
+        # 300 gets of a 500 KB value in one write: 150 MB of replies, sent
+        # in bounded batches while the client reads.
+        value = b"w" * 500_000
+        with socket.create_connection(("127.0.0.1", self.server.port)) as s:
+            s.sendall(b"set wide 0 0 500000\r\n" + value + b"\r\n")
+            self.assertEqual(read_until(s, b"\r\n"), b"STORED\r\n")
+            s.sendall(b"get wide\r\n" * 300)
+            one = b"VALUE wide 0 500000\r\n" + value + b"\r\nEND\r\n"
+            want = len(one) * 300
+            got = 0
+            tail = b""
+            while got < want:
+                chunk = s.recv(1 << 20)
+                self.assertTrue(chunk)
+                if got == 0:
+                    self.assertTrue(chunk.startswith(one[:40]))
+                got += len(chunk)
+                tail = (tail + chunk)[-len(one):]
+            self.assertEqual(got, want)
+            self.assertEqual(tail, one)
+
     def test_request_dribbled_a_byte_at_a_time(self):
         req = b"set drip 5 0 12\r\nhello\r\nworld\r\nget drip\r\n"
         self.assertEqual(

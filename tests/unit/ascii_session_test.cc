@@ -305,6 +305,36 @@ TEST(AsciiSession, LineTooLongIsAnErrorAndCloses) {
   EXPECT_TRUE(h.closed());
 }
 
+TEST(AsciiSession, LargeBatchesAreAnsweredInBoundedSteps) {
+  AsciiHarness h;
+  const std::string value(100'000, 'b');
+  h.Run("set b 0 0 100000\r\n" + value + "\r\n");
+  std::string gets;
+  for (int i = 0; i < 20; ++i) gets += "get b\r\n";
+  std::string pending = gets;
+  OutBuffer out;
+  ascii::AsciiSession& session = h.session();
+  const ProcessResult first = session.Process(pending, out);
+  // The first call stops once its output passes the soft limit...
+  EXPECT_LT(first.consumed, gets.size());
+  EXPECT_LT(out.size(), kOutputSoftLimit + 200'000);
+  // ...and the rest is answered by the calls after it, once the output was
+  // sent (here: moved to `sent`).
+  std::string sent(out.view());
+  out.Clear();
+  pending.erase(0, first.consumed);
+  while (!pending.empty()) {
+    const ProcessResult r = session.Process(pending, out);
+    ASSERT_GT(r.consumed, 0u);
+    pending.erase(0, r.consumed);
+    sent.append(out.view());
+    out.Clear();
+  }
+  std::string want;
+  for (int i = 0; i < 20; ++i) want += "VALUE b 0 100000\r\n" + value + "\r\nEND\r\n";
+  EXPECT_EQ(sent, want);
+}
+
 TEST(AsciiSession, ManyKeyMultiGet) {
   AsciiHarness h;
   std::string get = "get";

@@ -29,14 +29,22 @@ class SessionHarness {
   // everything the session answered.
   std::string Run(std::string_view input, size_t chunk = 0) {
     OutBuffer out;
+    std::string sent;
     if (chunk == 0) chunk = input.size() ? input.size() : 1;
     for (size_t pos = 0; pos < input.size() && !closed_; pos += chunk) {
       pending_.append(input.substr(pos, chunk));
-      const ProcessResult r = session_.Process(pending_, out);
-      pending_.erase(0, r.consumed);
-      closed_ = r.close;
+      // As a connection does: call again while a large batch left
+      // complete requests behind.
+      for (ProcessResult r; !closed_ && !pending_.empty();) {
+        r = session_.Process(pending_, out);
+        pending_.erase(0, r.consumed);
+        closed_ = r.close;
+        sent.append(out.view());  // "sent": the buffer is free again
+        out.Clear();
+        if (r.consumed == 0) break;
+      }
     }
-    return std::string(out.view());
+    return sent;
   }
 
   bool closed() const { return closed_; }
@@ -44,6 +52,7 @@ class SessionHarness {
   ManualClock& clock() { return clock_; }
   StatsRegistry& registry() { return registry_; }
   MemoryEngine& engine() { return engine_; }
+  Session& session() { return session_; }
 
  private:
   static MemoryEngineOptions EngineOptions(const Settings& s) {
