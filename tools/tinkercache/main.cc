@@ -6,12 +6,9 @@
 #include <iostream>
 #include <thread>
 
-#include "src/core/clock.h"
 #include "src/core/stats.h"
+#include "src/server/builder.h"
 #include "src/server/options.h"
-#include "src/server/server.h"
-#include "src/storage/engine_handler.h"
-#include "src/storage/memory_engine.h"
 
 int main(int argc, char** argv) {
   using namespace tinkercache;
@@ -40,39 +37,32 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  Clock& clock = SystemClock::Instance();
-  MemoryEngineOptions engine_options;
-  engine_options.max_bytes = settings.max_bytes;
-  engine_options.item_size_max = settings.item_size_max;
-  engine_options.evictions = settings.evictions;
-  MemoryEngine engine(clock, engine_options);
-  EngineHandler handler(engine, clock);
-  StatsRegistry registry(settings, clock);
-  Server server(handler, registry);
-  if (auto status = server.Start(); !status.ok()) {
-    std::cerr << "tinkercache: " << status.message() << "\n";
+  auto server = ServerBuilder().WithSettings(settings).Start();
+  if (!server.ok()) {
+    std::cerr << "tinkercache: " << server.status().message() << "\n";
     return 69;  // EX_UNAVAILABLE
   }
+  RunningServer& running = **server;
   if (!options->port_file.empty()) {
     const std::string tmp = options->port_file + ".tmp";
     std::ofstream file(tmp);
-    file << server.port() << "\n";
-    if (settings.compact_port >= 0) file << server.compact_port() << "\n";
+    file << running.port() << "\n";
+    if (settings.compact_port >= 0) file << running.compact_port() << "\n";
     file.close();
     std::rename(tmp.c_str(), options->port_file.c_str());
   }
   if (settings.verbosity > 0) {
     std::cerr << "tinkercache " << kVersion << " listening on "
-              << settings.interface << ":" << server.port() << " with "
+              << settings.interface << ":" << running.port() << " with "
               << settings.threads << " worker threads\n";
   }
 
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    server.Stop();
+    running.Stop();
   });
-  server.Run();
+  running.Wait();
   // Run() can also end without a signal; wake the waiter so it exits.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
