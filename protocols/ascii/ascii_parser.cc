@@ -121,6 +121,7 @@ class LineParser {
     return Ok();
   }
   ParseResult Stats();
+  ParseResult Registered(const Extension& extension);
 
   std::string_view input_;
   std::string_view line_;
@@ -181,7 +182,41 @@ ParseResult LineParser::Run() {
     default:
       break;
   }
+  if (limits_.extensions != nullptr) {
+    if (const Extension* e = limits_.extensions->FindByName(verb)) {
+      return Registered(*e);
+    }
+  }
   return Error(kError);
+}
+
+ParseResult LineParser::Registered(const Extension& extension) {
+  const size_t args = extension.spec.args.size();
+  const bool quiet = tokens_.count == args + 2 && tokens_.noreply();
+  if (tokens_.overflow || (tokens_.count != args + 1 && !quiet)) {
+    return Error(kError);
+  }
+  request_.command = extension.id;
+  request_.quiet = quiet;
+  for (size_t i = 0; i < args; ++i) {
+    const std::string_view token = tokens_[i + 1];
+    switch (extension.spec.args[i]) {
+      case ArgKind::kKey:
+        if (token.size() > kMaxKeyLength) return Error(kBadFormat, quiet);
+        request_.key = token;
+        break;
+      case ArgKind::kString:
+        request_.value = token;
+        break;
+      case ArgKind::kNumber: {
+        auto number = ParseUint64(token);
+        if (!number) return Error(kBadFormat, quiet);
+        request_.delta = *number;
+        break;
+      }
+    }
+  }
+  return Ok();
 }
 
 ParseResult LineParser::Retrieval(CommandId command, bool with_cas,

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "src/core/codec_session.h"
+#include "src/core/extension.h"
 #include "src/core/request.h"
 
 namespace tinkercache::ascii {
@@ -16,6 +17,8 @@ struct Limits {
   size_t max_line = 2048;
   // Retrieval lines carry many keys; they get a larger, still finite bound.
   size_t max_retrieval_line = 1u << 20;
+  // Registered commands, parsed by their specs (may be null).
+  const ExtensionRegistry* extensions = nullptr;
 };
 
 // A parsed command line. Views point into the parsed input.

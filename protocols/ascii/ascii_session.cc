@@ -6,6 +6,7 @@ namespace tinkercache::ascii {
 
 AsciiSession::AsciiSession(Executor& executor) : CodecSession(executor) {
   limits_.item_size_max = executor.settings().item_size_max;
+  limits_.extensions = executor.extensions();
   limits_.max_retrieval_line =
       std::max<size_t>(limits_.max_retrieval_line, limits_.item_size_max);
 }
@@ -75,6 +76,17 @@ void AsciiSession::Send(const Response& r) {
     return;
   }
   if (request.quiet) return;
+  if (IsExtension(request.command)) {
+    // A registered command answers with its value, or its status's word.
+    if (!r.value.empty()) return Line(r.value);
+    switch (r.status) {
+      case Status::kOk: return Line("OK");
+      case Status::kNotFound: return Line("NOT_FOUND");
+      case Status::kExists: return Line("EXISTS");
+      case Status::kNotStored: return Line("NOT_STORED");
+      default: break;
+    }
+  }
   switch (r.status) {
     case Status::kUnknownCommand:
       return Line("ERROR");

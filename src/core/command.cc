@@ -16,7 +16,8 @@ constexpr std::array<std::string_view, kNumCommands> kNames = {
 }  // namespace
 
 std::string_view CommandName(CommandId id) {
-  return kNames[static_cast<size_t>(id)];
+  const size_t i = static_cast<size_t>(id);
+  return i < kNames.size() ? kNames[i] : "extension";
 }
 
 std::optional<CommandId> CommandByName(std::string_view name) {

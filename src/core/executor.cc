@@ -31,12 +31,34 @@ class NullSink final : public ResponseSink {
 
 }  // namespace
 
-Executor::Executor(Handler& handler, StatsRegistry& registry)
+Executor::Executor(Handler& handler, StatsRegistry& registry,
+                   const ExtensionRegistry* extensions)
     : handler_(handler),
       registry_(registry),
+      extensions_(extensions),
       thread_stats_(registry.NewThreadStats()) {}
 
+Status Executor::RunExtension(const Request& request, ResponseSink& sink) {
+  const Extension* extension =
+      extensions_ != nullptr ? extensions_->Find(request.command) : nullptr;
+  if (extension == nullptr) {
+    Response r;
+    r.status = Status::kUnknownCommand;
+    sink.Send(r);
+    return r.status;
+  }
+  const size_t index = static_cast<size_t>(request.command) - kNumCommands;
+  const Status status = extension->callback(request, sink);
+  thread_stats_->AddExtension(index, ThreadStats::kCalls);
+  if (status == Status::kOk) thread_stats_->AddExtension(index, ThreadStats::kHits);
+  if (status == Status::kNotFound) {
+    thread_stats_->AddExtension(index, ThreadStats::kMisses);
+  }
+  return status;
+}
+
 Status Executor::Execute(const Request& request, ResponseSink& sink) {
+  if (IsExtension(request.command)) return RunExtension(request, sink);
   Status status;
   if (request.command == CommandId::kStats) {
     status = RunStats(request, sink);
@@ -81,6 +103,14 @@ Status Executor::RunStats(const Request& request, ResponseSink& sink) {
   const std::string_view group = request.key;
   if (group.empty()) {
     registry_.WriteGeneral(out);
+    // Registered commands are counted like built-in ones.
+    for (size_t i = 0; extensions_ != nullptr && i < extensions_->size(); ++i) {
+      const std::string& name = extensions_->at(i).spec.name;
+      out.Add("cmd_" + name, registry_.TotalExtension(i, ThreadStats::kCalls));
+      out.Add(name + "_hits", registry_.TotalExtension(i, ThreadStats::kHits));
+      out.Add(name + "_misses",
+              registry_.TotalExtension(i, ThreadStats::kMisses));
+    }
   } else if (group == "settings") {
     registry_.WriteSettings(out);
   } else if (group == "reset") {

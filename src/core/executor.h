@@ -1,6 +1,7 @@
 #ifndef TINKERCACHE_SRC_CORE_EXECUTOR_H_
 #define TINKERCACHE_SRC_CORE_EXECUTOR_H_
 
+#include "src/core/extension.h"
 #include "src/core/handler.h"
 #include "src/core/request.h"
 #include "src/core/stats.h"
@@ -12,7 +13,10 @@ namespace tinkercache {
 // counting touches only that thread's counters.
 class Executor {
  public:
-  Executor(Handler& handler, StatsRegistry& registry);
+  // `extensions` (may be null) are the registered commands beside the
+  // built-in ones; they must outlive the executor.
+  Executor(Handler& handler, StatsRegistry& registry,
+           const ExtensionRegistry* extensions = nullptr);
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
@@ -28,14 +32,18 @@ class Executor {
 
   const Settings& settings() const { return registry_.settings(); }
   StatsRegistry& registry() { return registry_; }
+  const ExtensionRegistry* extensions() const { return extensions_; }
   ThreadStats& thread_stats() { return *thread_stats_; }
 
  private:
   Status RunStats(const Request& request, ResponseSink& sink);
   void Count(CommandId command, Status status);
 
+  Status RunExtension(const Request& request, ResponseSink& sink);
+
   Handler& handler_;
   StatsRegistry& registry_;
+  const ExtensionRegistry* extensions_;
   ThreadStats* thread_stats_;
 };
 

@@ -29,6 +29,9 @@ std::string_view CounterName(Counter counter) {
 
 void ThreadStats::Reset() {
   for (auto& c : counters_) c.store(0, std::memory_order_relaxed);
+  for (auto& e : extensions_) {
+    for (auto& c : e) c.store(0, std::memory_order_relaxed);
+  }
   bytes_read_.store(0, std::memory_order_relaxed);
   bytes_written_.store(0, std::memory_order_relaxed);
 }
@@ -78,6 +81,14 @@ uint64_t StatsRegistry::Total(Counter c) const {
   absl::MutexLock lock(&mu_);
   uint64_t sum = 0;
   for (const auto& t : threads_) sum += t->Get(c);
+  return sum;
+}
+
+uint64_t StatsRegistry::TotalExtension(
+    size_t index, ThreadStats::ExtensionCounter which) const {
+  absl::MutexLock lock(&mu_);
+  uint64_t sum = 0;
+  for (const auto& t : threads_) sum += t->GetExtension(index, which);
   return sum;
 }
 

@@ -39,6 +39,15 @@ class ThreadStats {
     if (c == Counter::none) return;
     Bump(counters_[static_cast<size_t>(c)], n);
   }
+  // Registered commands: executions, hits (kOk) and misses (kNotFound).
+  static constexpr size_t kMaxExtensions = 32;
+  enum ExtensionCounter { kCalls, kHits, kMisses };
+  void AddExtension(size_t index, ExtensionCounter which) {
+    if (index < kMaxExtensions) Bump(extensions_[index][which], 1);
+  }
+  uint64_t GetExtension(size_t index, ExtensionCounter which) const {
+    return extensions_[index][which].load(std::memory_order_relaxed);
+  }
   void AddBytesRead(uint64_t n) { Bump(bytes_read_, n); }
   void AddBytesWritten(uint64_t n) { Bump(bytes_written_, n); }
 
@@ -59,6 +68,8 @@ class ThreadStats {
   }
 
   std::array<std::atomic<uint64_t>, kNumCounters> counters_{};
+  std::array<std::array<std::atomic<uint64_t>, 3>, kMaxExtensions>
+      extensions_{};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> bytes_written_{0};
 };
@@ -116,6 +127,8 @@ class StatsRegistry {
   void set_verbosity(int v) { verbosity_.store(v, std::memory_order_relaxed); }
 
   uint64_t Total(Counter c) const;
+  uint64_t TotalExtension(size_t index,
+                          ThreadStats::ExtensionCounter which) const;
 
   void WriteGeneral(StatWriter& out) const;
   void WriteSettings(StatWriter& out) const;

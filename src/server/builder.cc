@@ -17,6 +17,7 @@ void RunningServer::Wait() {
 }
 
 absl::StatusOr<std::unique_ptr<RunningServer>> ServerBuilder::Start() {
+  if (!registration_error_.ok()) return registration_error_;
   if (settings_.threads <= 0) {
     settings_.threads =
         static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -35,8 +36,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> ServerBuilder::Start() {
           ? handler_factory_(*running->engine_, *clock_)
           : std::make_unique<EngineHandler>(*running->engine_, *clock_);
   running->registry_ = std::make_unique<StatsRegistry>(settings_, *clock_);
-  running->server_ =
-      std::make_unique<Server>(*running->handler_, *running->registry_);
+  running->extensions_ = std::move(extensions_);
+  running->server_ = std::make_unique<Server>(
+      *running->handler_, *running->registry_, running->extensions_.get());
   if (auto status = running->server_->Start(); !status.ok()) return status;
   Server* server = running->server_.get();
   running->runner_ = std::thread([server] { server->Run(); });

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "src/core/clock.h"
+#include "src/core/extension.h"
 #include "src/core/handler.h"
 #include "src/core/settings.h"
 #include "src/core/stats.h"
@@ -31,6 +32,7 @@ class RunningServer {
   RunningServer() = default;
 
   // Declared in the order they must be built; destroyed in reverse.
+  std::unique_ptr<ExtensionRegistry> extensions_;
   std::unique_ptr<tinkercache::Engine> engine_;
   std::unique_ptr<tinkercache::Handler> handler_;
   std::unique_ptr<StatsRegistry> registry_;
@@ -99,6 +101,17 @@ class ServerBuilder {
     return *this;
   }
 
+  // Level 3: a new command, reachable on all three protocols (an ASCII
+  // verb, a binary opcode, a compact action). A clash with a built-in or
+  // another registered command makes Start() fail with its reason.
+  ServerBuilder& AddCommand(CommandSpec spec, CommandCallback callback) {
+    if (registration_error_.ok()) {
+      auto id = extensions_->Register(std::move(spec), std::move(callback));
+      if (!id.ok()) registration_error_ = id.status();
+    }
+    return *this;
+  }
+
   // Binds, starts the workers and serves in the background.
   absl::StatusOr<std::unique_ptr<RunningServer>> Start();
 
@@ -107,6 +120,9 @@ class ServerBuilder {
   const tinkercache::Clock* clock_ = &SystemClock::Instance();
   std::unique_ptr<tinkercache::Engine> engine_;
   HandlerFactory handler_factory_;
+  std::unique_ptr<ExtensionRegistry> extensions_ =
+      std::make_unique<ExtensionRegistry>();
+  absl::Status registration_error_;
 };
 
 }  // namespace tinkercache

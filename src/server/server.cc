@@ -13,8 +13,9 @@ constexpr std::string_view kTooManyConnections =
 
 }  // namespace
 
-Server::Server(Handler& handler, StatsRegistry& registry)
-    : handler_(handler), registry_(registry) {}
+Server::Server(Handler& handler, StatsRegistry& registry,
+               const ExtensionRegistry* extensions)
+    : handler_(handler), registry_(registry), extensions_(extensions) {}
 
 Server::~Server() {
   Stop();
@@ -58,7 +59,8 @@ absl::Status Server::Start() {
   }
 
   for (int i = 0; i < s.threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(handler_, registry_));
+    workers_.push_back(
+        std::make_unique<Worker>(handler_, registry_, extensions_));
   }
   for (auto& w : workers_) {
     Worker* worker = w.get();

@@ -18,8 +18,9 @@ namespace tinkercache {
 // One worker thread: its own io_context, so its connections never share an
 // event loop or lock with another worker's; and its own executor (counters).
 struct Worker {
-  Worker(Handler& handler, StatsRegistry& registry)
-      : executor(handler, registry) {}
+  Worker(Handler& handler, StatsRegistry& registry,
+         const ExtensionRegistry* extensions)
+      : executor(handler, registry, extensions) {}
   Executor executor;
   asio::io_context context{1};
   std::thread thread;
@@ -30,7 +31,8 @@ struct Worker {
 // byte; an optional second port speaks only the compact protocol.
 class Server {
  public:
-  Server(Handler& handler, StatsRegistry& registry);
+  Server(Handler& handler, StatsRegistry& registry,
+         const ExtensionRegistry* extensions = nullptr);
   ~Server();
 
   // Binds and starts the workers; the accept loop runs in Run().
@@ -49,6 +51,7 @@ class Server {
 
   Handler& handler_;
   StatsRegistry& registry_;
+  const ExtensionRegistry* extensions_;
   asio::io_context accept_context_{1};
   asio::ip::tcp::acceptor acceptor_{accept_context_};
   asio::ip::tcp::acceptor compact_acceptor_{accept_context_};

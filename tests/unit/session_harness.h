@@ -17,12 +17,13 @@ namespace tinkercache {
 template <typename Session>
 class SessionHarness {
  public:
-  explicit SessionHarness(Settings settings = {})
+  explicit SessionHarness(Settings settings = {},
+                          const ExtensionRegistry* extensions = nullptr)
       : settings_(settings),
         engine_(clock_, EngineOptions(settings)),
         handler_(engine_, clock_),
         registry_(settings_, clock_),
-        executor_(handler_, registry_),
+        executor_(handler_, registry_, extensions),
         session_(executor_) {}
 
   // Feeds `input` in pieces of `chunk` bytes (0: all at once) and returns
