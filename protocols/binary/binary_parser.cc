@@ -135,7 +135,43 @@ ParseResult Parse(std::string_view input, const Limits& limits,
     r.swallow = close ? 0 : body;
     return r;
   };
-  if (info.shape == Shape::kUnknown) return fail(kUnknownCommand, false);
+  if (info.shape == Shape::kUnknown) {
+    const Extension* extension =
+        limits.extensions != nullptr
+            ? limits.extensions->FindByBinaryOpcode(h.opcode)
+            : nullptr;
+    if (extension == nullptr) return fail(kUnknownCommand, false);
+    // A registered command: the key in the key field, the number in 8
+    // bytes of extras, the string as the value.
+    const size_t key = h.key_length;
+    const size_t extras = h.extras_length;
+    const size_t body = h.body_length;
+    const bool wants_key = extension->Takes(ArgKind::kKey);
+    const bool wants_number = extension->Takes(ArgKind::kNumber);
+    const bool wants_string = extension->Takes(ArgKind::kString);
+    if (key + extras > body || key > kMaxKeyLength ||
+        (key > 0) != wants_key || extras != (wants_number ? 8u : 0u) ||
+        (!wants_string && body != key + extras) ||
+        body - key - extras > limits.item_size_max) {
+      return fail(kInvalidArguments, true);
+    }
+    const size_t total = kHeaderSize + body;
+    if (input.size() < total) {
+      r.needed = total;
+      return r;
+    }
+    Request& q = command->request;
+    q.command = extension->id;
+    q.opaque = h.opaque;
+    q.cas = h.cas;
+    q.key = input.substr(kHeaderSize + extras, key);
+    q.value = input.substr(kHeaderSize + extras + key, body - key - extras);
+    if (wants_number) q.delta = Load64(input.data() + kHeaderSize);
+    command->opcode = h.opcode;
+    r.status = ParseStatus::kOk;
+    r.consumed = total;
+    return r;
+  }
   if (key + extras > body || key > kMaxKeyLength) {
     return fail(kInvalidArguments, true);
   }

@@ -6,12 +6,14 @@
 
 #include "protocols/binary/binary_protocol.h"
 #include "src/core/codec_session.h"
+#include "src/core/extension.h"
 #include "src/core/request.h"
 
 namespace tinkercache::binary {
 
 struct Limits {
   uint32_t item_size_max = 1u << 20;
+  const ExtensionRegistry* extensions = nullptr;  // may be null
 };
 
 // A decoded request packet. Views point into the parsed input.

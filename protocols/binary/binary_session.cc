@@ -41,6 +41,7 @@ uint16_t WireStatusOf(Status status, CommandId command) {
 
 BinarySession::BinarySession(Executor& executor) : CodecSession(executor) {
   limits_.item_size_max = executor.settings().item_size_max;
+  limits_.extensions = executor.extensions();
 }
 
 ParseResult BinarySession::Parse(std::string_view input, Command* command,
@@ -105,6 +106,14 @@ void BinarySession::Error(uint8_t opcode, uint32_t opaque, uint16_t status) {
 void BinarySession::Send(const Response& r) {
   const Request& request = current_->request;
   const CommandId command = request.command;
+  if (IsExtension(command)) {
+    // A registered command: its value, or memcached's message for an error
+    // that has none.
+    const uint16_t status = WireStatusOf(r.status, command);
+    return Packet(status, r.cas, {}, {},
+                  r.value.empty() && status != kSuccess ? Message(status)
+                                                        : r.value);
+  }
   if (r.status != Status::kOk) {
     if (r.status == Status::kNotFound &&
         (command == CommandId::kGet || command == CommandId::kGetAndTouch)) {

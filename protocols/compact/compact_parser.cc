@@ -25,9 +25,12 @@ uint64_t Load64(const char* p) {
 
 }  // namespace
 
-bool IsKnownRequest(bool extended, uint8_t opcode) {
-  // The extended table has no opcodes of its own yet; extensions add them.
-  return !extended && kKnownBase[opcode];
+bool IsKnownRequest(bool extended, uint8_t opcode,
+                    const ExtensionRegistry* extensions) {
+  if (!extended) return kKnownBase[opcode];
+  // The extended table holds the registered commands' actions.
+  return extensions != nullptr &&
+         extensions->FindByCompactOpcode(opcode) != nullptr;
 }
 
 ParseResult Parse(std::string_view input, const Limits& limits,
@@ -61,7 +64,7 @@ ParseResult Parse(std::string_view input, const Limits& limits,
     r.consumed = pos;
     return r;
   }
-  const bool known = IsKnownRequest(extended, op);
+  const bool known = IsKnownRequest(extended, op, limits.extensions);
   size_t header = pos;  // opcode (and escape) plus any length prefix
   uint64_t length = 0;  // parameter bytes after `header`
   switch (param) {

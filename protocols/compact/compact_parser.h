@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "src/core/codec_session.h"
+#include "src/core/extension.h"
 #include "src/core/request.h"
 #include "tinkercache/compact_opcodes.h"
 
@@ -27,6 +28,7 @@ inline constexpr uint8_t kEscape = 0xff;
 
 struct Limits {
   uint32_t item_size_max = 1u << 20;
+  const ExtensionRegistry* extensions = nullptr;  // may be null
 };
 
 // One opcode and its parameter. Views point into the parsed input.
@@ -57,8 +59,10 @@ struct ParseResult : ParseOutcome {
 ParseResult Parse(std::string_view input, const Limits& limits,
                   Command* command);
 
-// Whether the request table (base or extended) defines this opcode.
-bool IsKnownRequest(bool extended, uint8_t opcode);
+// Whether the request table (base, or extended with the registered
+// commands' actions) defines this opcode.
+bool IsKnownRequest(bool extended, uint8_t opcode,
+                    const ExtensionRegistry* extensions = nullptr);
 
 }  // namespace tinkercache::compact
 

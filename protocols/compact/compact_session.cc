@@ -110,6 +110,7 @@ constexpr std::pair<uint32_t, std::string_view> kRegisterNames[] = {
 
 CompactSession::CompactSession(Executor& executor) : CodecSession(executor) {
   limits_.item_size_max = executor.settings().item_size_max;
+  limits_.extensions = executor.extensions();
 }
 
 ParseResult CompactSession::Parse(std::string_view input, Command* command,
@@ -144,11 +145,18 @@ void CompactSession::WriteError(const ParseResult& result, const Command&) {
 void CompactSession::Clear() {
   mask_ = 0;
   action_ = 0;
+  extension_ = nullptr;
   pending_ = 0;
   value_ = {};
 }
 
 bool CompactSession::Execute(const Command& c) {
+  if (c.extended) {
+    // Only registered actions reach here; the parser skips the rest.
+    extension_ = limits_.extensions->FindByCompactOpcode(c.opcode);
+    action_ = 0;
+    return true;
+  }
   const OpInfo& op = kOps[c.opcode];
   switch (op.kind) {
     case Kind::kControl:
@@ -160,6 +168,7 @@ bool CompactSession::Execute(const Command& c) {
       return true;
     case Kind::kAction:
       action_ = c.opcode;
+      extension_ = nullptr;
       return true;
     case Kind::kUnknown:
       ++skipped_;
@@ -208,6 +217,32 @@ void CompactSession::EndOfInput() {
   }
 }
 
+bool CompactSession::HasRegisters(uint32_t required) {
+  if ((mask_ & required) == required) return true;
+  std::string message = "GO needs";
+  for (const auto& [bit, name] : kRegisterNames) {
+    if (required & bit & ~mask_) message.append(" ").append(name);
+  }
+  End(TC_STATUS_MISSING, message);
+  return false;
+}
+
+bool CompactSession::GoRegistered(Request& request) {
+  // A registered command's arguments come from the same registers: the key
+  // from KEY, the string from VALUE, the number from DELTA.
+  uint32_t required = 0;
+  if (extension_->Takes(ArgKind::kKey)) required |= TC_REG_KEY;
+  if (extension_->Takes(ArgKind::kString)) required |= TC_REG_VALUE;
+  if (extension_->Takes(ArgKind::kNumber)) required |= TC_REG_DELTA;
+  if (!HasRegisters(required)) return true;
+  request.command = extension_->id;
+  if (mask_ & TC_REG_VALUE) request.value = value_;
+  if (mask_ & TC_REG_DELTA) request.delta = delta_;
+  request.opaque = opaque_;
+  executor().Execute(request, *this);
+  return true;
+}
+
 bool CompactSession::Go() {
   Request request;
   request.command = CommandOf(action_);
@@ -224,19 +259,12 @@ bool CompactSession::Go() {
     End(status, pending_message_);
     return true;
   }
+  if (extension_ != nullptr) return GoRegistered(request);
   if (action_ == 0) {
     End(TC_STATUS_NO_ACTION, MessageOf(TC_STATUS_NO_ACTION));
     return true;
   }
-  const uint32_t required = kOps[action_].registers;
-  if ((mask_ & required) != required) {
-    std::string message = "GO needs";
-    for (const auto& [bit, name] : kRegisterNames) {
-      if (required & bit & ~mask_) message.append(" ").append(name);
-    }
-    End(TC_STATUS_MISSING, message);
-    return true;
-  }
+  if (!HasRegisters(kOps[action_].registers)) return true;
   if (mask_ & TC_REG_VALUE) request.value = value_;
   if (mask_ & TC_REG_FLAGS) request.flags = flags_;
   if (mask_ & TC_REG_EXPTIME) request.exptime = exptime_;
@@ -328,6 +356,13 @@ void CompactSession::Send(const Response& r) {
   const Request& request = *current_;
   const bool quiet = request.quiet;
   const CommandId command = request.command;
+  if (IsExtension(command)) {
+    if (quiet && r.status == Status::kOk) return;
+    if (!r.value.empty()) FieldValue(r.value);
+    if (r.number != 0) Field64(TC_R_NUMBER, r.number);
+    const uint8_t status = StatusCode(r.status);
+    return End(status, r.value.empty() ? MessageOf(status) : std::string_view());
+  }
   if (r.status != Status::kOk) {
     const bool miss = r.status == Status::kNotFound &&
                       (command == CommandId::kGet ||

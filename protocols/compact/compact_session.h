@@ -29,6 +29,9 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
  private:
   // Executes the selected action; false closes the connection.
   bool Go();
+  bool GoRegistered(Request& request);
+  // Answers MISSING, naming them, unless all `required` registers are set.
+  bool HasRegisters(uint32_t required);
   void Send(const Response& response) override;
   void Field8(uint8_t code, uint8_t value);
   void Field32(uint8_t code, uint32_t value);
@@ -43,6 +46,7 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   Limits limits_;
   uint32_t mask_ = 0;     // the flag word: one bit per register set
   uint8_t action_ = 0;    // the selected action's opcode; 0: none (GO's code)
+  const Extension* extension_ = nullptr;  // or a registered command's
   uint8_t pending_ = 0;   // a status GO must answer instead of executing
   std::string_view pending_message_;
   uint32_t skipped_ = 0;  // unknown opcodes since the last reply

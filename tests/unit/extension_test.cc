@@ -5,6 +5,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "protocols/ascii/ascii_session.h"
+#include "protocols/binary/binary_protocol.h"
+#include "protocols/binary/binary_session.h"
+#include "protocols/compact/compact_session.h"
 #include "src/core/extension.h"
 #include "tests/unit/session_harness.h"
 
@@ -107,6 +110,65 @@ TEST_F(AsciiExtensionTest, CountedInStatsLikeBuiltins) {
   EXPECT_THAT(stats, HasSubstr("STAT cmd_echo 3\r\n"));
   EXPECT_THAT(stats, HasSubstr("STAT echo_hits 2\r\n"));
   EXPECT_THAT(stats, HasSubstr("STAT echo_misses 1\r\n"));
+}
+
+std::string BinaryPacket(uint8_t opcode, std::string_view key,
+                         std::string_view extras, std::string_view value) {
+  std::string p(binary::kHeaderSize, '\0');
+  p[0] = static_cast<char>(binary::kRequestMagic);
+  p[1] = static_cast<char>(opcode);
+  binary::Store16(p.data() + 2, static_cast<uint16_t>(key.size()));
+  p[4] = static_cast<char>(extras.size());
+  binary::Store32(p.data() + 8, static_cast<uint32_t>(
+                                    extras.size() + key.size() + value.size()));
+  return p.append(extras).append(key).append(value);
+}
+
+TEST_F(AsciiExtensionTest, BinaryBinding) {
+  SessionHarness<binary::BinarySession> h(Settings{}, &registry_);
+  const uint8_t op = *registry_.at(0).spec.binary_opcode;
+  std::string number(8, '\0');
+  binary::Store64(number.data(), 30);
+  const std::string out = h.Run(BinaryPacket(op, "name", number, "owner"));
+  ASSERT_EQ(out.size(), binary::kHeaderSize + 5);
+  EXPECT_EQ(static_cast<uint8_t>(out[1]), op);
+  EXPECT_EQ(binary::Load16(out.data() + 6), binary::kSuccess);
+  EXPECT_EQ(out.substr(binary::kHeaderSize), "owner");
+  EXPECT_EQ(last_.key, "name");
+  EXPECT_EQ(last_.value, "owner");
+  EXPECT_EQ(last_.delta, 30u);
+  // A miss is an error packet with the callback's value as its message.
+  const std::string miss = h.Run(BinaryPacket(op, "missing", number, "why"));
+  EXPECT_EQ(binary::Load16(miss.data() + 6), binary::kKeyNotFound);
+  EXPECT_EQ(miss.substr(binary::kHeaderSize), "why");
+  // Without its number the packet is malformed: invalid arguments, close.
+  SessionHarness<binary::BinarySession> bad(Settings{}, &registry_);
+  const std::string refused = bad.Run(BinaryPacket(op, "name", "", "owner"));
+  EXPECT_EQ(binary::Load16(refused.data() + 6), binary::kInvalidArguments);
+  EXPECT_TRUE(bad.closed());
+}
+
+TEST_F(AsciiExtensionTest, CompactBinding) {
+  SessionHarness<compact::CompactSession> h(Settings{}, &registry_);
+  const uint8_t op = *registry_.at(0).spec.compact_opcode;
+  auto str8 = [](uint8_t code, std::string_view v) {
+    return std::string(1, static_cast<char>(code)) +
+           static_cast<char>(v.size()) + std::string(v);
+  };
+  const std::string action = std::string("\xff", 1) + static_cast<char>(op);
+  const std::string go(1, '\0');
+  const std::string missing = {static_cast<char>(TC_R_STATUS),
+                               static_cast<char>(TC_STATUS_MISSING)};
+  const std::string delta = {static_cast<char>(TC_OP_DELTA8), 30};
+  // GO's mask check applies to registered actions too.
+  EXPECT_EQ(h.Run(std::string(1, TC_OP_CLEAR) + action +
+                  str8(TC_OP_KEY, "name") + go),
+            str8(TC_R_MESSAGE, "GO needs VALUE DELTA") + missing);
+  EXPECT_EQ(h.Run(str8(TC_OP_VALUE8, "owner") + delta + go),
+            str8(TC_R_VALUE8, "owner") + std::string(1, TC_R_OK));
+  EXPECT_EQ(last_.key, "name");
+  EXPECT_EQ(last_.value, "owner");
+  EXPECT_EQ(last_.delta, 30u);
 }
 
 TEST(AsciiExtension, UnregisteredVerbIsStillAnError) {
