@@ -4,13 +4,7 @@
 // protocols (size <key>: the length of the stored value).
 //   mixed_server [-p PORT] [--port-file PATH]
 
-#include <csignal>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iostream>
-
-#include "src/server/builder.h"
+#include "examples/example_main.h"
 #include "src/storage/engine_handler.h"
 #include "src/storage/memory_engine.h"
 
@@ -30,24 +24,13 @@ class PinningHandler : public EngineHandler {
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint16_t port = 11211;
-  const char* port_file = nullptr;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "-p") == 0) port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--port-file") == 0) port_file = argv[i + 1];
-  }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  const examples::ExampleArgs args = examples::StartExample(argc, argv);
   const Clock& clock = SystemClock::Instance();
   auto engine = std::make_unique<MemoryEngine>(clock, MemoryEngineOptions{});
   Engine* store = engine.get();  // the added command reads through it
   auto server =
       ServerBuilder()
-          .Port(port)
+          .Port(args.port)
           .WithEngine(std::move(engine))
           .WithHandler([](Engine& e, const Clock& c) {
             return std::make_unique<PinningHandler>(e, c);
@@ -64,12 +47,5 @@ int main(int argc, char** argv) {
                         return r.status;
                       })
           .Start();
-  if (!server.ok()) {
-    std::cerr << server.status().message() << "\n";
-    return 1;
-  }
-  if (port_file != nullptr) std::ofstream(port_file) << (*server)->port() << "\n";
-  int sig = 0;
-  sigwait(&signals, &sig);
-  return 0;
+  return examples::ServeUntilSignal(args, server);
 }
