@@ -3,11 +3,10 @@
 
 #include <iostream>
 
-#include "protocols/ascii/ascii_session.h"
-#include "src/core/executor.h"
-#include "src/server/builder.h"
-#include "src/storage/engine_handler.h"
-#include "src/storage/memory_engine.h"
+#include <tinkercache/engine.h>
+#include <tinkercache/handler.h>
+#include <tinkercache/server.h>
+#include <tinkercache/session.h>
 
 int main() {
   auto server = tinkercache::ServerBuilder().Port(0).Threads(1).Start();
