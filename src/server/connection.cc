@@ -157,7 +157,10 @@ void Connection::Process() {
 void Connection::Write() {
   if (writing_) return;
   if (pending_.empty()) {
-    if (closing_ && socket_->is_open()) LingeringClose(socket_);
+    if (closing_ && !closed_ && socket_->is_open()) {
+      closed_ = true;
+      LingeringClose(socket_);
+    }
     return;
   }
   sending_.Swap(pending_);

@@ -44,6 +44,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;  // no more reading; close once replies are sent
+  bool closed_ = false;   // the lingering close has started
 };
 
 // Closes a socket the server is done with after its last reply was written:
