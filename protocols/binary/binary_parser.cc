@@ -99,10 +99,6 @@ bool WellFormed(Shape shape, size_t extras, size_t key, size_t body) {
 
 }  // namespace
 
-bool IsKnownOpcode(uint8_t opcode) {
-  return kOpcodes[opcode].shape != Shape::kUnknown;
-}
-
 ParseResult Parse(std::string_view input, const Limits& limits,
                   Command* command) {
   *command = Command{};

@@ -38,9 +38,6 @@ struct ParseResult : ParseOutcome {
 ParseResult Parse(std::string_view input, const Limits& limits,
                   Command* command);
 
-// The core command an opcode maps to, for opcodes this server answers.
-bool IsKnownOpcode(uint8_t opcode);
-
 }  // namespace tinkercache::binary
 
 #endif  // TINKERCACHE_PROTOCOLS_BINARY_BINARY_PARSER_H_

@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 #include "src/core/command_table.h"
@@ -23,13 +22,9 @@ inline constexpr size_t kNumCommands = 0
     ;
 
 std::string_view CommandName(CommandId id);
-std::optional<CommandId> CommandByName(std::string_view name);
 
 // How a storage command treats an existing item.
 enum class StoreMode : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend };
-
-// The store mode of a storage command; kCas is kSet with a CAS check.
-std::optional<StoreMode> StoreModeOf(CommandId id);
 
 }  // namespace tinkercache
 

@@ -130,9 +130,4 @@ void Executor::RejectTooLarge(const Request& request) {
   }
 }
 
-bool Executor::ItemFits(size_t key_length, size_t value_length) const {
-  return tinkercache::ItemFits(registry_.settings().item_size_max,
-                              key_length, value_length);
-}
-
 }  // namespace tinkercache

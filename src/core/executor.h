@@ -27,9 +27,6 @@ class Executor {
   // set, drops the old value so no stale data survives a failed overwrite.
   void RejectTooLarge(const Request& request);
 
-  // Whether an item of this key and value size fits the item size limit.
-  bool ItemFits(size_t key_length, size_t value_length) const;
-
   const Settings& settings() const { return registry_.settings(); }
   StatsRegistry& registry() { return registry_; }
   const ExtensionRegistry* extensions() const { return extensions_; }

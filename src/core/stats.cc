@@ -77,13 +77,6 @@ void StatsRegistry::ConnectionClosed() {
   curr_connections_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-uint64_t StatsRegistry::Total(Counter c) const {
-  absl::MutexLock lock(&mu_);
-  uint64_t sum = 0;
-  for (const auto& t : threads_) sum += t->Get(c);
-  return sum;
-}
-
 uint64_t StatsRegistry::TotalExtension(
     size_t index, ThreadStats::ExtensionCounter which) const {
   absl::MutexLock lock(&mu_);

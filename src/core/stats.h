@@ -126,7 +126,6 @@ class StatsRegistry {
   int verbosity() const { return verbosity_.load(std::memory_order_relaxed); }
   void set_verbosity(int v) { verbosity_.store(v, std::memory_order_relaxed); }
 
-  uint64_t Total(Counter c) const;
   uint64_t TotalExtension(size_t index,
                           ThreadStats::ExtensionCounter which) const;
 

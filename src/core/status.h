@@ -21,8 +21,6 @@ enum class Status : uint8_t {
   kInternalError,
 };
 
-std::string_view StatusName(Status status);
-
 }  // namespace tinkercache
 
 #endif  // TINKERCACHE_SRC_CORE_STATUS_H_
