@@ -338,9 +338,7 @@ void CompactSession::FieldValue(std::string_view value) {
 
 void CompactSession::End(uint8_t status, std::string_view message) {
   if (!message.empty()) FieldString(TC_R_MESSAGE, message);
-  if (current_ != nullptr && (mask_ & TC_REG_OPAQUE)) {
-    Field32(TC_R_OPAQUE, opaque_);
-  }
+  if (mask_ & TC_REG_OPAQUE) Field32(TC_R_OPAQUE, opaque_);
   if (skipped_ > 0) {
     Field8(TC_R_SKIPPED, static_cast<uint8_t>(skipped_ > 255 ? 255 : skipped_));
     skipped_ = 0;

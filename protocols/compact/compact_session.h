@@ -64,7 +64,7 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   uint64_t cas_ = 0;
   uint64_t delta_ = 0;
   uint64_t initial_ = 0;
-  const Request* current_ = nullptr;
+  const Request* current_ = nullptr;  // the request GO runs; valid in Send()
 };
 
 }  // namespace tinkercache::compact
