@@ -25,13 +25,13 @@ class TinkercapableTest(unittest.TestCase):
 
     def test_certifies_tinkercache(self):
         with Server("-t", "2") as server:
-            self.check_all_pass(certify(server.port, "-a"))
+            self.check_all_pass(certify(server.port))
             self.assertEqual(server.stop(), 0)
 
     def test_certifies_memcached(self):
         # memcached's behaviour is the reference for these tests.
         with Memcached() as mc:
-            self.check_all_pass(certify(mc.port, "-a"))
+            self.check_all_pass(certify(mc.port))
 
     def test_selection_listing_and_failure_status(self):
         listed = subprocess.run([TOOL, "-l", "-T", "cas"], capture_output=True,

@@ -116,4 +116,58 @@ bool Connection::Closed() {
   return recv(fd_, &c, 1, MSG_PEEK) == 0;
 }
 
+std::string Be32(uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[i] = static_cast<char>(v >> (24 - 8 * i));
+  return s;
+}
+
+std::string Be64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(v >> (56 - 8 * i));
+  return s;
+}
+
+uint64_t FromBe(std::string_view bytes) {
+  uint64_t v = 0;
+  for (unsigned char b : bytes) v = (v << 8) | b;
+  return v;
+}
+
+std::string EncodeRequest(const Packet& p) {
+  std::string h(24, '\0');
+  h[0] = static_cast<char>(0x80);
+  h[1] = static_cast<char>(p.opcode);
+  h[2] = static_cast<char>(p.key.size() >> 8);
+  h[3] = static_cast<char>(p.key.size());
+  h[4] = static_cast<char>(p.extras.size());
+  const std::string body = Be32(static_cast<uint32_t>(
+      p.extras.size() + p.key.size() + p.value.size()));
+  h.replace(8, 4, body);
+  h.replace(12, 4, Be32(p.opaque));
+  h.replace(16, 8, Be64(p.cas));
+  return h + p.extras + p.key + p.value;
+}
+
+Packet ReadPacket(Connection& c) {
+  const std::string h = c.ReadExactly(24);
+  if (static_cast<uint8_t>(h[0]) != 0x81) {
+    throw Failure("response magic is not 0x81");
+  }
+  Packet p;
+  p.opcode = static_cast<uint8_t>(h[1]);
+  const size_t key = FromBe(h.substr(2, 2));
+  const size_t extras = static_cast<uint8_t>(h[4]);
+  p.status = static_cast<uint16_t>(FromBe(h.substr(6, 2)));
+  const size_t body = FromBe(h.substr(8, 4));
+  p.opaque = static_cast<uint32_t>(FromBe(h.substr(12, 4)));
+  p.cas = FromBe(h.substr(16, 8));
+  if (key + extras > body) throw Failure("response lengths do not add up");
+  const std::string b = c.ReadExactly(body);
+  p.extras = b.substr(0, extras);
+  p.key = b.substr(extras, key);
+  p.value = b.substr(extras + key);
+  return p;
+}
+
 }  // namespace tinkercapable

@@ -5,6 +5,7 @@
 // reads a protocol test needs. It shares no code with the server's codecs,
 // so a codec bug cannot hide itself.
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -38,6 +39,23 @@ class Connection {
   int fd_ = -1;
   std::string buffer_;
 };
+
+// A memcached binary-protocol packet (request or response).
+struct Packet {
+  uint8_t opcode = 0;
+  uint16_t status = 0;  // responses; the vbucket field of requests
+  std::string extras, key, value;
+  uint64_t cas = 0;
+  uint32_t opaque = 0;
+};
+
+std::string EncodeRequest(const Packet& p);
+// Reads one response packet; Failure on a bad magic.
+Packet ReadPacket(Connection& c);
+
+std::string Be32(uint32_t v);
+std::string Be64(uint64_t v);
+uint64_t FromBe(std::string_view bytes);
 
 // Throws Failure unless `got == want`.
 void ExpectEq(std::string_view what, std::string_view got,

@@ -366,6 +366,271 @@ std::vector<Test> AsciiTests() {
   return t;
 }
 
+// ---- Binary helpers -------------------------------------------------------
+
+enum : uint8_t {
+  kGet = 0x00, kSet = 0x01, kAdd = 0x02, kReplace = 0x03, kDelete = 0x04,
+  kIncr = 0x05, kDecr = 0x06, kQuit = 0x07, kFlush = 0x08, kGetQ = 0x09,
+  kNoop = 0x0a, kVersion = 0x0b, kGetK = 0x0c, kGetKQ = 0x0d, kAppend = 0x0e,
+  kPrepend = 0x0f, kStat = 0x10, kSetQ = 0x11, kAddQ = 0x12,
+  kReplaceQ = 0x13, kDeleteQ = 0x14, kIncrQ = 0x15, kDecrQ = 0x16,
+  kQuitQ = 0x17, kFlushQ = 0x18, kAppendQ = 0x19, kPrependQ = 0x1a,
+  kTouch = 0x1c, kGat = 0x1d, kGatQ = 0x1e, kGatK = 0x23, kGatKQ = 0x24,
+};
+
+Packet Req(uint8_t op, std::string key = "", std::string extras = "",
+           std::string value = "", uint64_t cas = 0) {
+  Packet p;
+  p.opcode = op;
+  p.key = std::move(key);
+  p.extras = std::move(extras);
+  p.value = std::move(value);
+  p.cas = cas;
+  p.opaque = 0x01020304;
+  return p;
+}
+
+Packet StoreReq(uint8_t op, std::string key, std::string value,
+                uint32_t flags = 0, uint32_t exptime = 0, uint64_t cas = 0) {
+  return Req(op, std::move(key), Be32(flags) + Be32(exptime), std::move(value),
+             cas);
+}
+
+Packet ArithReq(uint8_t op, std::string key, uint64_t delta,
+                uint64_t initial, uint32_t exptime) {
+  return Req(op, std::move(key), Be64(delta) + Be64(initial) + Be32(exptime));
+}
+
+// Sends one request and reads its reply, checking opcode and opaque.
+Packet Call(Connection& c, const Packet& request) {
+  c.Send(EncodeRequest(request));
+  Packet reply = ReadPacket(c);
+  if (reply.opcode != request.opcode) {
+    throw Failure("reply opcode " + std::to_string(reply.opcode) +
+                  " to request opcode " + std::to_string(request.opcode));
+  }
+  if (reply.opaque != request.opaque) throw Failure("opaque not echoed");
+  return reply;
+}
+
+void ExpectStatus(const Packet& reply, uint16_t status, const std::string& what) {
+  if (reply.status != status) {
+    throw Failure(what + ": expected status " + std::to_string(status) +
+                  ", got " + std::to_string(reply.status) + " (" +
+                  reply.value + ")");
+  }
+}
+
+// After quiet requests: a NOOP's reply must be the next packet.
+void ExpectOnlyNoop(Connection& c, const std::string& what) {
+  const Packet reply = Call(c, Req(kNoop));
+  ExpectStatus(reply, 0, what + ": nothing before NOOP's reply");
+}
+
+std::vector<Test> BinaryTests() {
+  std::vector<Test> t;
+  auto add = [&t](std::string name, std::function<void(Connection&)> body) {
+    t.push_back({"binary " + name, 'b', [body](const Target& target) {
+                   auto c = target.Connect();
+                   ExpectStatus(Call(*c, Req(kFlush)), 0, "flush");
+                   body(*c);
+                 }});
+  };
+  add("noop", [](Connection& c) { ExpectStatus(Call(c, Req(kNoop)), 0, "noop"); });
+  add("version", [](Connection& c) {
+    const Packet r = Call(c, Req(kVersion));
+    ExpectStatus(r, 0, "version");
+    if (r.value.empty()) throw Failure("version: empty");
+  });
+  add("set", [](Connection& c) {
+    const Packet stored = Call(c, StoreReq(kSet, "k", "hello", 5));
+    ExpectStatus(stored, 0, "set");
+    if (stored.cas == 0) throw Failure("set: no CAS in the reply");
+    const Packet got = Call(c, Req(kGet, "k"));
+    ExpectStatus(got, 0, "get");
+    ExpectEq("get flags", got.extras, Be32(5));
+    ExpectEq("get value", got.value, "hello");
+    if (got.cas != stored.cas) throw Failure("get: CAS differs from set's");
+  });
+  add("get miss", [](Connection& c) {
+    ExpectStatus(Call(c, Req(kGet, "nokey")), 1, "get miss");
+    const Packet getk = Call(c, Req(kGetK, "nokey"));
+    ExpectStatus(getk, 1, "getk miss");
+    ExpectEq("getk miss key", getk.key, "nokey");
+  });
+  add("getk", [](Connection& c) {
+    Call(c, StoreReq(kSet, "k", "v"));
+    const Packet r = Call(c, Req(kGetK, "k"));
+    ExpectStatus(r, 0, "getk");
+    ExpectEq("getk key", r.key, "k");
+    ExpectEq("getk value", r.value, "v");
+  });
+  add("getq", [](Connection& c) {
+    c.Send(EncodeRequest(Req(kGetQ, "nokey")));
+    ExpectOnlyNoop(c, "getq miss");
+    Call(c, StoreReq(kSet, "k", "v"));
+    ExpectEq("getq hit", Call(c, Req(kGetQ, "k")).value, "v");
+  });
+  add("getkq", [](Connection& c) {
+    c.Send(EncodeRequest(Req(kGetKQ, "nokey")));
+    ExpectOnlyNoop(c, "getkq miss");
+    Call(c, StoreReq(kSet, "k", "v"));
+    ExpectEq("getkq hit", Call(c, Req(kGetKQ, "k")).key, "k");
+  });
+  add("setq", [](Connection& c) {
+    c.Send(EncodeRequest(StoreReq(kSetQ, "k", "quiet")));
+    ExpectOnlyNoop(c, "setq");
+    ExpectEq("after setq", Call(c, Req(kGet, "k")).value, "quiet");
+  });
+  add("add", [](Connection& c) {
+    ExpectStatus(Call(c, StoreReq(kAdd, "k", "a")), 0, "add new");
+    ExpectStatus(Call(c, StoreReq(kAdd, "k", "b")), 2, "add existing");
+    c.Send(EncodeRequest(StoreReq(kAddQ, "k", "c")));
+    ExpectStatus(ReadPacket(c), 2, "addq error is sent");
+    ExpectEq("value kept", Call(c, Req(kGet, "k")).value, "a");
+  });
+  add("replace", [](Connection& c) {
+    ExpectStatus(Call(c, StoreReq(kReplace, "k", "a")), 1, "replace missing");
+    Call(c, StoreReq(kSet, "k", "a"));
+    c.Send(EncodeRequest(StoreReq(kReplaceQ, "k", "b")));
+    ExpectOnlyNoop(c, "replaceq");
+    ExpectEq("replaced", Call(c, Req(kGet, "k")).value, "b");
+  });
+  add("append prepend", [](Connection& c) {
+    ExpectStatus(Call(c, Req(kAppend, "k", "", "x")), 5, "append missing");
+    ExpectStatus(Call(c, Req(kPrepend, "k", "", "x")), 5, "prepend missing");
+    Call(c, StoreReq(kSet, "k", "mid", 3));
+    ExpectStatus(Call(c, Req(kAppend, "k", "", ">")), 0, "append");
+    ExpectStatus(Call(c, Req(kPrepend, "k", "", "<")), 0, "prepend");
+    c.Send(EncodeRequest(Req(kAppendQ, "k", "", "!")));
+    c.Send(EncodeRequest(Req(kPrependQ, "k", "", "!")));
+    ExpectOnlyNoop(c, "appendq/prependq");
+    const Packet r = Call(c, Req(kGet, "k"));
+    ExpectEq("joined", r.value, "!<mid>!");
+    ExpectEq("flags kept", r.extras, Be32(3));
+  });
+  add("delete", [](Connection& c) {
+    Call(c, StoreReq(kSet, "k", "v"));
+    ExpectStatus(Call(c, Req(kDelete, "k")), 0, "delete");
+    ExpectStatus(Call(c, Req(kDelete, "k")), 1, "delete again");
+    c.Send(EncodeRequest(Req(kDeleteQ, "k")));
+    ExpectStatus(ReadPacket(c), 1, "deleteq miss is sent");
+    Call(c, StoreReq(kSet, "k", "v"));
+    c.Send(EncodeRequest(Req(kDeleteQ, "k")));
+    ExpectOnlyNoop(c, "deleteq hit");
+  });
+  add("cas", [](Connection& c) {
+    ExpectStatus(Call(c, StoreReq(kSet, "k", "v", 0, 0, 12345)), 1,
+                 "cas on a missing key");
+    const uint64_t cas = Call(c, StoreReq(kSet, "k", "v1")).cas;
+    ExpectStatus(Call(c, StoreReq(kSet, "k", "v2", 0, 0, cas + 1)), 2,
+                 "cas mismatch");
+    ExpectStatus(Call(c, StoreReq(kSet, "k", "v2", 0, 0, cas)), 0, "cas match");
+    ExpectStatus(Call(c, Req(kDelete, "k", "", "", cas)), 2,
+                 "delete with a stale cas");
+  });
+  add("incr decr", [](Connection& c) {
+    ExpectStatus(Call(c, ArithReq(kIncr, "n", 1, 0, 0xffffffff)), 1,
+                 "incr without create");
+    Packet r = Call(c, ArithReq(kIncr, "n", 5, 100, 0));
+    ExpectEq("created with initial", Be64(FromBe(r.value)), Be64(100));
+    r = Call(c, ArithReq(kIncr, "n", 5, 100, 0));
+    ExpectEq("incremented", r.value, Be64(105));
+    r = Call(c, ArithReq(kDecr, "n", 1000, 0, 0));
+    ExpectEq("decr floors at 0", r.value, Be64(0));
+    c.Send(EncodeRequest(ArithReq(kIncrQ, "n", 7, 0, 0)));
+    c.Send(EncodeRequest(ArithReq(kDecrQ, "n", 2, 0, 0)));
+    ExpectOnlyNoop(c, "incrq/decrq");
+    // memcached keeps a counter's length and pads it with spaces.
+    std::string value = Call(c, Req(kGet, "n")).value;
+    value.erase(value.find_last_not_of(' ') + 1);
+    ExpectEq("after quiet arithmetic", value, "5");
+    Call(c, StoreReq(kSet, "s", "abc"));
+    ExpectStatus(Call(c, ArithReq(kIncr, "s", 1, 0, 0)), 6, "non-numeric");
+  });
+  add("touch gat", [](Connection& c) {
+    ExpectStatus(Call(c, Req(kTouch, "k", Be32(10))), 1, "touch missing");
+    Call(c, StoreReq(kSet, "k", "v", 4));
+    ExpectStatus(Call(c, Req(kTouch, "k", Be32(100))), 0, "touch");
+    Packet r = Call(c, Req(kGat, "k", Be32(100)));
+    ExpectEq("gat value", r.value, "v");
+    ExpectEq("gat flags", r.extras, Be32(4));
+    ExpectEq("gatk key", Call(c, Req(kGatK, "k", Be32(100))).key, "k");
+    c.Send(EncodeRequest(Req(kGatQ, "nokey", Be32(10))));
+    c.Send(EncodeRequest(Req(kGatKQ, "nokey", Be32(10))));
+    ExpectOnlyNoop(c, "gatq/gatkq miss");
+  });
+  add("expiry", [](Connection& c) {
+    Call(c, StoreReq(kSet, "k", "v", 0, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    ExpectStatus(Call(c, Req(kGet, "k")), 1, "expired");
+  });
+  add("flush", [](Connection& c) {
+    Call(c, StoreReq(kSet, "k", "v"));
+    ExpectStatus(Call(c, Req(kFlush)), 0, "flush");
+    ExpectStatus(Call(c, Req(kGet, "k")), 1, "flushed");
+    c.Send(EncodeRequest(Req(kFlushQ)));
+    ExpectOnlyNoop(c, "flushq");
+  });
+  add("stat", [](Connection& c) {
+    c.Send(EncodeRequest(Req(kStat)));
+    bool pid = false;
+    for (;;) {
+      const Packet r = ReadPacket(c);
+      ExpectStatus(r, 0, "stat");
+      if (r.key.empty()) break;  // the end packet
+      pid |= r.key == "pid";
+    }
+    if (!pid) throw Failure("stat: no pid");
+  });
+  add("multi-get", [](Connection& c) {
+    Call(c, StoreReq(kSet, "a", "1"));
+    Call(c, StoreReq(kSet, "c", "3"));
+    std::string batch;
+    for (const char* k : {"a", "b", "c"}) batch += EncodeRequest(Req(kGetKQ, k));
+    batch += EncodeRequest(Req(kNoop));
+    c.Send(batch);
+    std::string keys;
+    for (Packet r; (r = ReadPacket(c)).opcode != kNoop;) keys += r.key;
+    ExpectEq("hits before NOOP", keys, "ac");
+  });
+  add("large value", [](Connection& c) {
+    const std::string fits((1 << 20) - 1024, 'x');
+    ExpectStatus(Call(c, StoreReq(kSet, "big", fits)), 0, "just under 1 MiB");
+    ExpectEq("read back", Call(c, Req(kGet, "big")).value, fits);
+    ExpectStatus(Call(c, StoreReq(kSet, "big", std::string((1 << 20) + 1, 'y'))),
+                 3, "over the limit");
+    ExpectStatus(Call(c, Req(kNoop)), 0, "connection kept");
+  });
+  add("key length", [](Connection& c) {
+    ExpectStatus(Call(c, Req(kGet, std::string(250, 'k'))), 1, "250-byte key");
+    ExpectStatus(Call(c, Req(kGet, std::string(251, 'k'))), 4, "251-byte key");
+    if (!c.Closed()) throw Failure("invalid arguments: the connection stayed open");
+  });
+  add("unknown opcode", [](Connection& c) {
+    ExpectStatus(Call(c, Req(0x55)), 0x81, "unknown opcode");
+    ExpectStatus(Call(c, Req(kNoop)), 0, "connection kept");
+  });
+  add("invalid arguments", [](Connection& c) {
+    ExpectStatus(Call(c, Req(kGet, "k", "xxxx")), 4, "get with extras");
+    if (!c.Closed()) throw Failure("the connection stayed open");
+  });
+  add("split packets", [](Connection& c) {
+    c.SendSplit(EncodeRequest(StoreReq(kSet, "split", "value")), 1);
+    ExpectStatus(ReadPacket(c), 0, "set sent a byte at a time");
+    ExpectEq("read back", Call(c, Req(kGet, "split")).value, "value");
+  });
+  add("quit", [](Connection& c) {
+    ExpectStatus(Call(c, Req(kQuit)), 0, "quit");
+    if (!c.Closed()) throw Failure("quit: the connection stayed open");
+  });
+  add("quitq", [](Connection& c) {
+    c.Send(EncodeRequest(Req(kQuitQ)));
+    if (!c.Closed()) throw Failure("quitq: the connection stayed open");
+  });
+  return t;
+}
+
 int Main(int argc, char** argv) {
   Target target;
   char only = 0;
@@ -387,6 +652,7 @@ int Main(int argc, char** argv) {
     }
   }
   std::vector<Test> tests = AsciiTests();
+  for (Test& t : BinaryTests()) tests.push_back(std::move(t));
   auto selected = [&](const Test& t) {
     return filter.empty() || t.name.find(filter) != std::string::npos;
   };
