@@ -108,6 +108,20 @@ std::string Connection::ReadExactly(size_t n) {
   return out;
 }
 
+std::string Connection::ReadSome(int timeout_ms) {
+  if (buffer_.empty()) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return "";
+    char buf[65536];
+    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) throw Failure("the server closed the connection");
+    buffer_.append(buf, static_cast<size_t>(n));
+  }
+  std::string out;
+  out.swap(buffer_);
+  return out;
+}
+
 bool Connection::Closed() {
   if (!buffer_.empty()) return false;
   pollfd p{fd_, POLLIN, 0};

@@ -31,6 +31,9 @@ class Connection {
   // A line up to "\r\n", without it.
   std::string ReadLine();
   std::string ReadExactly(size_t n);
+  // Whatever bytes are buffered, or the next ones to arrive; "" when
+  // nothing came within `timeout_ms`.
+  std::string ReadSome(int timeout_ms);
   // True when the server closed the connection (within the timeout).
   bool Closed();
 

@@ -20,23 +20,10 @@
 #include <vector>
 
 #include "tools/tinkercapable/client.h"
+#include "tools/tinkercapable/tests.h"
 
 namespace tinkercapable {
 namespace {
-
-struct Target {
-  std::string host = "127.0.0.1";
-  int port = 11211;
-  std::unique_ptr<Connection> Connect() const {
-    return std::make_unique<Connection>(host, port);
-  }
-};
-
-struct Test {
-  std::string name;
-  char protocol;  // 'a', 'b' or 'c'
-  std::function<void(const Target&)> run;
-};
 
 // ---- ASCII helpers --------------------------------------------------------
 
@@ -332,6 +319,23 @@ std::vector<Test> AsciiTests() {
     ExpectEq("bad number", Store(c, "set", "k", "v", "x"),
              "CLIENT_ERROR bad command line format");
     ExpectEq("its data line", c.ReadLine(), "ERROR");
+  });
+  add("client errors", [](Connection& c) {
+    ExpectEq("touch bad exptime", Call(c, "touch k abc"),
+             "CLIENT_ERROR invalid exptime argument");
+    ExpectEq("gat bad exptime", Call(c, "gat abc k"),
+             "CLIENT_ERROR invalid exptime argument");
+    ExpectEq("flush_all bad delay", Call(c, "flush_all abc"),
+             "CLIENT_ERROR invalid exptime argument");
+    ExpectEq("delete with a hold time", Call(c, "delete k 5"),
+             "CLIENT_ERROR bad command line format.  Usage: delete <key> "
+             "[noreply]");
+    ExpectEq("verbosity without a number", Call(c, "verbosity abc"),
+             "CLIENT_ERROR bad command line format");
+    ExpectEq("negative length", Call(c, "set k 0 0 -1"),
+             "CLIENT_ERROR bad command line format");
+    ExpectEq("too few arguments", Call(c, "set k 0 0"), "ERROR");
+    ExpectEq("still serving", Call(c, "verbosity 0"), "OK");
   });
   add("flush_all", [](Connection& c) {
     Store(c, "set", "k", "v");
@@ -653,6 +657,7 @@ int Main(int argc, char** argv) {
   }
   std::vector<Test> tests = AsciiTests();
   for (Test& t : BinaryTests()) tests.push_back(std::move(t));
+  for (Test& t : CompactTests()) tests.push_back(std::move(t));
   auto selected = [&](const Test& t) {
     return filter.empty() || t.name.find(filter) != std::string::npos;
   };
@@ -665,10 +670,13 @@ int Main(int argc, char** argv) {
   std::cerr << "tinkercapable: flushing every item on " << target.host << ":"
             << target.port << "\n";
   int passed = 0, failed = 0, skipped = 0;
+  // memcached and other servers without the compact protocol skip its tests.
+  const bool compact = (only == 0 || only == 'c') &&
+                       SpeaksCompact(target.host, target.port);
   for (const Test& t : tests) {
     if (!selected(t)) continue;
     std::string outcome = "[pass]", why;
-    if (only != 0 && only != t.protocol) {
+    if ((only != 0 && only != t.protocol) || (t.protocol == 'c' && !compact)) {
       outcome = "[skip]";
       ++skipped;
     } else {
