@@ -45,21 +45,9 @@ void BM_AsciiParseSet(benchmark::State& state) {
 }
 BENCHMARK(BM_AsciiParseSet);
 
-std::string BinaryPacket(uint8_t opcode, std::string_view extras,
-                         std::string_view key, std::string_view value) {
-  std::string p(binary::kHeaderSize, '\0');
-  p[0] = static_cast<char>(binary::kRequestMagic);
-  p[1] = static_cast<char>(opcode);
-  binary::Store16(p.data() + 2, static_cast<uint16_t>(key.size()));
-  p[4] = static_cast<char>(extras.size());
-  binary::Store32(p.data() + 8, static_cast<uint32_t>(
-                                    extras.size() + key.size() + value.size()));
-  return p.append(extras).append(key).append(value);
-}
-
 const std::string kBinaryGet =
-    BinaryPacket(binary::kGet, "", "user:0000001234", "");
-const std::string kBinarySet = BinaryPacket(
+    binary::EncodeRequest(binary::kGet, "", "user:0000001234", "");
+const std::string kBinarySet = binary::EncodeRequest(
     binary::kSet, std::string(8, '\0'), "user:0000001234", std::string(100, 'v'));
 
 void BM_BinaryParseGet(benchmark::State& state) {

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <string_view>
 
 namespace tinkercache::binary {
 
@@ -102,6 +104,25 @@ inline void Store32(char* p, uint32_t v) {
 inline void Store64(char* p, uint64_t v) {
   v = __builtin_bswap64(v);
   std::memcpy(p, &v, 8);
+}
+
+// A connection whose first byte is this speaks the binary protocol.
+inline bool StartsSession(uint8_t first_byte) {
+  return first_byte == kRequestMagic;
+}
+
+// A request packet, for clients, tests and benchmarks.
+inline std::string EncodeRequest(uint8_t opcode, std::string_view extras,
+                                 std::string_view key,
+                                 std::string_view value) {
+  std::string p(kHeaderSize, '\0');
+  p[0] = static_cast<char>(kRequestMagic);
+  p[1] = static_cast<char>(opcode);
+  Store16(p.data() + 2, static_cast<uint16_t>(key.size()));
+  p[4] = static_cast<char>(extras.size());
+  Store32(p.data() + 8, static_cast<uint32_t>(extras.size() + key.size() +
+                                              value.size()));
+  return p.append(extras).append(key).append(value);
 }
 
 inline Header DecodeHeader(const char* p) {

@@ -26,6 +26,13 @@ constexpr Param ParamOf(uint8_t code) {
 
 inline constexpr uint8_t kEscape = 0xff;
 
+// A connection whose first byte is this speaks compact: a no-parameter
+// opcode other than tab, LF and CR, which may begin an ASCII line.
+inline bool StartsSession(uint8_t first_byte) {
+  return first_byte < 0x20 && first_byte != '\t' && first_byte != '\n' &&
+         first_byte != '\r';
+}
+
 struct Limits {
   uint32_t item_size_max = 1u << 20;
   const ExtensionRegistry* extensions = nullptr;  // may be null

@@ -31,7 +31,6 @@ class ManualClock final : public Clock {
   void Advance(uint32_t seconds) {
     now_.fetch_add(seconds, std::memory_order_relaxed);
   }
-  void Set(uint32_t now) { now_.store(now, std::memory_order_relaxed); }
 
  private:
   std::atomic<uint32_t> now_;

@@ -12,14 +12,15 @@ bool Extension::Takes(ArgKind kind) const {
 }
 
 bool ExtensionRegistry::IsBuiltinVerb(std::string_view name) {
-  // The classic commands, memcached's meta commands and its other verbs,
-  // so that a server built on the library stays a drop-in memcached.
+  // The command table's names, the ASCII variants and memcached's other
+  // verbs (meta commands included), so that a server built on the library
+  // stays a drop-in memcached.
+  for (size_t i = 0; i < kNumCommands; ++i) {
+    if (CommandName(static_cast<CommandId>(i)) == name) return true;
+  }
   static constexpr std::string_view kVerbs[] = {
-      "get", "gets", "gat", "gats", "set", "add", "replace", "append",
-      "prepend", "cas", "delete", "incr", "decr", "touch", "flush_all",
-      "stats", "version", "verbosity", "quit", "shutdown", "cache_memlimit",
-      "slabs", "lru", "lru_crawler", "watch", "misbehave", "mg", "ms", "md",
-      "ma", "mn", "me", "noop"};
+      "gets", "gats", "shutdown", "cache_memlimit", "slabs", "lru",
+      "lru_crawler", "watch", "misbehave", "mg", "ms", "md", "ma", "mn", "me"};
   return std::find(std::begin(kVerbs), std::end(kVerbs), name) !=
          std::end(kVerbs);
 }

@@ -26,13 +26,4 @@ void OutBuffer::ClearAndShrink(size_t keep) {
   }
 }
 
-void OutBuffer::Consume(size_t n) {
-  if (n >= size_) {
-    size_ = 0;
-    return;
-  }
-  std::memmove(data_.get(), data_.get() + n, size_ - n);
-  size_ -= n;
-}
-
 }  // namespace tinkercache

@@ -44,8 +44,6 @@ class OutBuffer {
   // Drops the allocation if it grew past `keep` bytes, so one huge reply
   // does not pin memory for the connection's lifetime.
   void ClearAndShrink(size_t keep);
-  // Forgets the first `n` bytes.
-  void Consume(size_t n);
 
   void Swap(OutBuffer& other) noexcept {
     std::swap(data_, other.data_);

@@ -57,13 +57,11 @@ void LingeringClose(std::shared_ptr<asio::ip::tcp::socket> socket) {
 
 std::unique_ptr<ProtocolSession> NewSession(unsigned char first_byte,
                                             Executor& executor) {
-  // memcached's rule: a binary request starts with its magic byte; no ASCII
-  // command does.
-  if (first_byte == binary::kRequestMagic) {
+  // Each protocol says which first bytes are its own; ASCII takes the rest.
+  if (binary::StartsSession(first_byte)) {
     return std::make_unique<binary::BinarySession>(executor);
   }
-  if (first_byte < 0x20 && first_byte != '\t' && first_byte != '\r' &&
-      first_byte != '\n') {
+  if (compact::StartsSession(first_byte)) {
     return std::make_unique<compact::CompactSession>(executor);
   }
   return std::make_unique<ascii::AsciiSession>(executor);

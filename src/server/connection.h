@@ -53,9 +53,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // the connection, and the reset can destroy the reply before it is read.
 void LingeringClose(std::shared_ptr<asio::ip::tcp::socket> socket);
 
-// Picks the protocol from a connection's first byte: 0x80 is binary; a
-// control byte other than tab, CR and LF (which may start an ASCII line) is
-// compact; anything else is ASCII.
+// Picks the protocol from a connection's first byte, by each protocol's
+// own rule (binary: its magic; compact: a control byte; else ASCII).
 std::unique_ptr<ProtocolSession> NewSession(unsigned char first_byte,
                                             Executor& executor);
 

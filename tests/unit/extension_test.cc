@@ -112,24 +112,12 @@ TEST_F(AsciiExtensionTest, CountedInStatsLikeBuiltins) {
   EXPECT_THAT(stats, HasSubstr("STAT echo_misses 1\r\n"));
 }
 
-std::string BinaryPacket(uint8_t opcode, std::string_view key,
-                         std::string_view extras, std::string_view value) {
-  std::string p(binary::kHeaderSize, '\0');
-  p[0] = static_cast<char>(binary::kRequestMagic);
-  p[1] = static_cast<char>(opcode);
-  binary::Store16(p.data() + 2, static_cast<uint16_t>(key.size()));
-  p[4] = static_cast<char>(extras.size());
-  binary::Store32(p.data() + 8, static_cast<uint32_t>(
-                                    extras.size() + key.size() + value.size()));
-  return p.append(extras).append(key).append(value);
-}
-
 TEST_F(AsciiExtensionTest, BinaryBinding) {
   SessionHarness<binary::BinarySession> h(Settings{}, &registry_);
   const uint8_t op = *registry_.at(0).spec.binary_opcode;
   std::string number(8, '\0');
   binary::Store64(number.data(), 30);
-  const std::string out = h.Run(BinaryPacket(op, "name", number, "owner"));
+  const std::string out = h.Run(binary::EncodeRequest(op, number, "name", "owner"));
   ASSERT_EQ(out.size(), binary::kHeaderSize + 5);
   EXPECT_EQ(static_cast<uint8_t>(out[1]), op);
   EXPECT_EQ(binary::Load16(out.data() + 6), binary::kSuccess);
@@ -138,12 +126,12 @@ TEST_F(AsciiExtensionTest, BinaryBinding) {
   EXPECT_EQ(last_.value, "owner");
   EXPECT_EQ(last_.delta, 30u);
   // A miss is an error packet with the callback's value as its message.
-  const std::string miss = h.Run(BinaryPacket(op, "missing", number, "why"));
+  const std::string miss = h.Run(binary::EncodeRequest(op, number, "missing", "why"));
   EXPECT_EQ(binary::Load16(miss.data() + 6), binary::kKeyNotFound);
   EXPECT_EQ(miss.substr(binary::kHeaderSize), "why");
   // Without its number the packet is malformed: invalid arguments, close.
   SessionHarness<binary::BinarySession> bad(Settings{}, &registry_);
-  const std::string refused = bad.Run(BinaryPacket(op, "name", "", "owner"));
+  const std::string refused = bad.Run(binary::EncodeRequest(op, "", "name", "owner"));
   EXPECT_EQ(binary::Load16(refused.data() + 6), binary::kInvalidArguments);
   EXPECT_TRUE(bad.closed());
 }
