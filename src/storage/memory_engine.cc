@@ -4,15 +4,17 @@
 #include <charconv>
 #include <cstring>
 #include <new>
+#include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "src/core/numbers.h"
 #include "src/core/settings.h"
+#include "src/storage/item_table.h"
 
 namespace tinkercache {
 
 struct MemoryEngine::Item {
-  Item* next;  // hash chain
   uint64_t cas;
   uint32_t deadline;  // absolute unix seconds, 0: never
   uint32_t flags;
@@ -29,13 +31,11 @@ struct MemoryEngine::Item {
 };
 
 // The header is the per-item overhead that the memory target is sized on.
-static_assert(sizeof(MemoryEngine::Item) == 32);
+static_assert(sizeof(MemoryEngine::Item) == 24);
 
 struct alignas(64) MemoryEngine::Shard {
   absl::Mutex mu;
-  std::unique_ptr<Item*[]> buckets ABSL_GUARDED_BY(mu);
-  size_t mask ABSL_GUARDED_BY(mu) = 0;
-  size_t count ABSL_GUARDED_BY(mu) = 0;
+  ItemTable<Item> table ABSL_GUARDED_BY(mu);
   size_t clock_hand ABSL_GUARDED_BY(mu) = 0;
   size_t reclaim_hand ABSL_GUARDED_BY(mu) = 0;
   uint64_t cas_seq ABSL_GUARDED_BY(mu) = 0;
@@ -59,8 +59,7 @@ using Shard = MemoryEngine::Shard;
 
 constexpr uint8_t kReferenced = 1;  // CLOCK: used since the hand last passed
 constexpr uint8_t kFetched = 2;     // read at least once
-constexpr size_t kInitialBuckets = 64;
-constexpr uint64_t kReclaimBucketsPerTick = 64;
+constexpr uint64_t kReclaimSlotsPerTick = 64;
 
 uint64_t HashKey(std::string_view key) {
   return absl::Hash<std::string_view>{}(key);
@@ -85,12 +84,11 @@ Item* NewItem(std::string_view key, size_t value_length, uint32_t flags,
   return item;
 }
 
-void FreeChain(Item* item) {
-  while (item != nullptr) {
-    Item* next = item->next;
-    ::operator delete(item);
-    item = next;
-  }
+// Items removed under a shard lock, freed after it is released.
+using Graveyard = absl::InlinedVector<Item*, 4>;
+
+void FreeAll(const Graveyard& dead) {
+  for (Item* item : dead) ::operator delete(item);
 }
 
 ItemView View(Item* item) {
@@ -100,43 +98,47 @@ ItemView View(Item* item) {
 
 }  // namespace
 
-// Operations on one locked shard. Removed items go to a graveyard chain that
-// the caller frees after unlocking, so no free() runs under a shard lock.
+constexpr size_t kNone = ItemTable<Item>::kNotFound;
+
+// Operations on one locked shard. Removed items go to a graveyard that the
+// caller frees after unlocking, so no free() runs under a shard lock.
 struct MemoryEngine::Located {
   Shard& shard;
   uint64_t hash;
   std::string_view key;
-  Item* graveyard = nullptr;
+  Graveyard graveyard = {};
 
-  Item** Find() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    Item** link = &shard.buckets[hash & shard.mask];
-    while (Item* item = *link) {
-      if (item->key_length == key.size() &&
-          std::memcmp(item->key_data(), key.data(), key.size()) == 0) {
-        return link;
-      }
-      link = &item->next;
-    }
-    return nullptr;
-  }
-
-  // The link to the live item with this key; an expired one is removed.
-  Item** FindLive(uint32_t now, bool count_get = false)
+  // The slot of the live item with this key, or kNone; an expired one is
+  // removed.
+  size_t FindLive(uint32_t now, bool count_get = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    Item** link = Find();
-    if (link == nullptr || !(*link)->Expired(now)) return link;
+    const size_t slot = shard.table.Find(hash, [this](Item* item) {
+      return item->key_length == key.size() &&
+             std::memcmp(item->key_data(), key.data(), key.size()) == 0;
+    });
+    if (slot == kNone || !shard.table.at(slot)->Expired(now)) return slot;
     if (count_get) ++shard.get_expired;
-    Bury(link, /*evicted=*/false);
-    return nullptr;
+    Bury(slot, /*evicted=*/false);
+    return kNone;
   }
 
-  uint64_t Bury(Item** link, bool evicted)
+  Item* at(size_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    return shard.table.at(slot);
+  }
+
+  // Removes a slot's item without counting it as evicted or reclaimed.
+  void Remove(size_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    Item* item = shard.table.at(slot);
+    shard.table.Erase(slot);
+    shard.bytes -= Charge(item);
+    graveyard.push_back(item);
+  }
+
+  uint64_t Bury(size_t slot, bool evicted)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    Item* item = *link;
-    *link = item->next;
-    --shard.count;
+    Item* item = shard.table.at(slot);
     const uint64_t charge = Charge(item);
-    shard.bytes -= charge;
+    Remove(slot);
     const bool fetched = item->bits & kFetched;
     if (evicted) {
       ++shard.evictions;
@@ -145,8 +147,6 @@ struct MemoryEngine::Located {
       ++shard.reclaimed;
       if (!fetched) ++shard.expired_unfetched;
     }
-    item->next = graveyard;
-    graveyard = item;
     return charge;
   }
 
@@ -156,65 +156,41 @@ struct MemoryEngine::Located {
     return (++shard.cas_seq << shard_bits) | shard.index;
   }
 
-  // Puts `fresh` where `link` points (replacing that item) or, with a null
-  // link, at the head of its bucket.
-  void Place(Item** link, Item* fresh) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+  // Puts `fresh` in `slot` (replacing that item, which has the same key)
+  // or, with kNone, adds it. Adding may rebuild the table (a shard only
+  // ever stalls its own keys).
+  void Place(size_t slot, Item* fresh) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
     ++shard.total_items;
     shard.bytes += Charge(fresh);
-    if (link != nullptr) {
-      Item* old = *link;
-      fresh->next = old->next;
-      *link = fresh;
+    if (slot != kNone) {
+      Item* old = shard.table.at(slot);
+      shard.table.Replace(slot, fresh);
       shard.bytes -= Charge(old);
-      old->next = graveyard;
-      graveyard = old;
+      graveyard.push_back(old);
       return;
     }
-    Item** head = &shard.buckets[hash & shard.mask];
-    fresh->next = *head;
-    *head = fresh;
-    // memcached's growth point: 1.5 items per bucket keeps the table small.
-    if (++shard.count > (shard.mask + 1) * 3 / 2) Grow();
+    shard.table.Insert(hash, fresh,
+                       [](Item* item) { return HashKey(item->key()); });
   }
 
-  // Doubles the bucket array; chains are short, so this is cheap and a
-  // shard only ever stalls its own keys.
-  void Grow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    const size_t size = (shard.mask + 1) * 2;
-    auto buckets = std::make_unique<Item*[]>(size);
-    for (size_t b = 0; b <= shard.mask; ++b) {
-      for (Item* item = shard.buckets[b]; item != nullptr;) {
-        Item* next = item->next;
-        Item*& head = buckets[HashKey(item->key()) & (size - 1)];
-        item->next = head;
-        head = item;
-        item = next;
-      }
-    }
-    shard.buckets = std::move(buckets);
-    shard.mask = size - 1;
-  }
-
-  // Advances `hand` over up to `max_buckets` buckets, removing expired items
+  // Advances `hand` over up to `max_slots` slots, removing expired items
   // and, with `evict`, items not referenced since the hand last passed
   // (CLOCK), until `want` bytes are freed. Returns the bytes freed.
-  uint64_t Sweep(size_t& hand, uint64_t want, uint32_t now,
-                 size_t max_buckets, bool evict)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+  uint64_t Sweep(size_t& hand, uint64_t want, uint32_t now, size_t max_slots,
+                 bool evict) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
     uint64_t freed = 0;
-    for (size_t n = 0; n < max_buckets && freed < want; ++n) {
-      hand &= shard.mask;
-      Item** link = &shard.buckets[hand];
-      hand = (hand + 1) & shard.mask;
-      while (Item* item = *link) {
-        if (item->Expired(now)) {
-          freed += Bury(link, /*evicted=*/false);
-        } else if (evict && !(item->bits & kReferenced)) {
-          freed += Bury(link, /*evicted=*/true);
-        } else {
-          if (evict) item->bits &= ~kReferenced;
-          link = &item->next;
-        }
+    const size_t capacity = shard.table.capacity();
+    for (size_t n = 0; n < max_slots && freed < want; ++n) {
+      if (hand >= capacity) hand = 0;
+      const size_t slot = hand++;
+      Item* item = shard.table.at(slot);
+      if (item == nullptr) continue;
+      if (item->Expired(now)) {
+        freed += Bury(slot, /*evicted=*/false);
+      } else if (evict && !(item->bits & kReferenced)) {
+        freed += Bury(slot, /*evicted=*/true);
+      } else if (evict) {
+        item->bits &= ~kReferenced;
       }
     }
     return freed;
@@ -238,8 +214,6 @@ MemoryEngine::MemoryEngine(const Clock& clock, MemoryEngineOptions options)
     Shard& s = shards_[i];
     absl::MutexLock lock(&s.mu);
     s.index = i;
-    s.buckets = std::make_unique<Item*[]>(kInitialBuckets);
-    s.mask = kInitialBuckets - 1;
   }
   if (options_.reclaim_interval > absl::ZeroDuration()) {
     reclaimer_ = std::thread([this] { ReclaimLoop(); });
@@ -267,23 +241,15 @@ void MemoryEngine::RunDueFlush(uint32_t now) {
 void MemoryEngine::ClearAll() {
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
-    Item* dead = nullptr;
+    std::vector<Item*> dead;
     {
       absl::MutexLock lock(&s.mu);
-      for (size_t b = 0; b <= s.mask; ++b) {
-        for (Item* item = s.buckets[b]; item != nullptr;) {
-          Item* next = item->next;
-          item->next = dead;
-          dead = item;
-          item = next;
-        }
-        s.buckets[b] = nullptr;
-      }
+      dead.reserve(s.table.size());
+      s.table.Clear([&dead](Item* item) { dead.push_back(item); });
       Account(s, -static_cast<int64_t>(s.bytes));
       s.bytes = 0;
-      s.count = 0;
     }
-    FreeChain(dead);
+    for (Item* item : dead) ::operator delete(item);
   }
 }
 
@@ -326,13 +292,14 @@ bool MemoryEngine::MakeRoom(uint64_t charge) {
                            static_cast<int64_t>(limit);
       const uint64_t want = over > 0 ? static_cast<uint64_t>(over) : 1;
       const uint64_t freed =
-          at.Sweep(s.clock_hand, want, now, s.mask + 1, /*evict=*/true);
+          at.Sweep(s.clock_hand, want, now, s.table.capacity(),
+                   /*evict=*/true);
       // Evictions report at once: the next fits() must see them.
       s.unreported -= static_cast<int64_t>(freed);
       used_estimate_.fetch_add(s.unreported, std::memory_order_relaxed);
       s.unreported = 0;
     }
-    FreeChain(at.graveyard);
+    FreeAll(at.graveyard);
   }
   return fits();
 }
@@ -357,8 +324,9 @@ Status MemoryEngine::Lookup(std::string_view key,
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
-    if (Item** link = at.FindLive(now, /*count_get=*/true)) {
-      Item* item = *link;
+    if (const size_t slot = at.FindLive(now, /*count_get=*/true);
+        slot != kNone) {
+      Item* item = at.at(slot);
       item->bits |= kReferenced | kFetched;
       if (new_deadline) item->deadline = *new_deadline;
       visit(View(item));
@@ -366,7 +334,7 @@ Status MemoryEngine::Lookup(std::string_view key,
     }
     Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
-  FreeChain(at.graveyard);
+  FreeAll(at.graveyard);
   return status;
 }
 
@@ -403,8 +371,8 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
-    Item** link = at.FindLive(now);
-    Item* current = link != nullptr ? *link : nullptr;
+    const size_t slot = at.FindLive(now);
+    Item* current = slot != kNone ? at.at(slot) : nullptr;
     if (expected_cas && current == nullptr) {
       result.status = Status::kNotFound;
     } else if (expected_cas && current->cas != *expected_cas) {
@@ -435,13 +403,13 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
       fresh->cas = at.NextCas(options_.shard_bits);
       fresh->bits = kReferenced;
       result.cas = fresh->cas;
-      at.Place(link, fresh);
+      at.Place(slot, fresh);
       fresh = nullptr;
     }
     Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
   if (fresh != nullptr) ::operator delete(fresh);
-  FreeChain(at.graveyard);
+  FreeAll(at.graveyard);
   if (concat && result.status == Status::kOk) MakeRoom(0);
   return result;
 }
@@ -456,22 +424,17 @@ Status MemoryEngine::Delete(std::string_view key,
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
-    if (Item** link = at.FindLive(now)) {
-      if (expected_cas && (*link)->cas != *expected_cas) {
+    if (const size_t slot = at.FindLive(now); slot != kNone) {
+      if (expected_cas && at.at(slot)->cas != *expected_cas) {
         status = Status::kExists;
       } else {
-        Item* item = *link;
-        *link = item->next;
-        --at.shard.count;
-        at.shard.bytes -= Charge(item);
-        item->next = at.graveyard;
-        at.graveyard = item;
+        at.Remove(slot);
         status = Status::kOk;
       }
     }
     Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
   }
-  FreeChain(at.graveyard);
+  FreeAll(at.graveyard);
   return status;
 }
 
@@ -490,9 +453,9 @@ ArithmeticResult MemoryEngine::Arithmetic(
   {
     absl::MutexLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
-    Item** link = at.FindLive(now);
+    const size_t slot = at.FindLive(now);
     char digits[20];
-    if (link == nullptr) {
+    if (slot == kNone) {
       if (!create || expected_cas) {
         result.status = Status::kNotFound;
       } else {
@@ -502,14 +465,14 @@ ArithmeticResult MemoryEngine::Arithmetic(
         std::memcpy(fresh->value_data(), digits, n);
         fresh->cas = at.NextCas(options_.shard_bits);
         fresh->bits = kReferenced;
-        at.Place(nullptr, fresh);
+        at.Place(kNone, fresh);
         result.value = create->initial;
         result.cas = fresh->cas;
       }
-    } else if (expected_cas && (*link)->cas != *expected_cas) {
+    } else if (expected_cas && at.at(slot)->cas != *expected_cas) {
       result.status = Status::kExists;
-    } else if (auto current = ParseCounter((*link)->value())) {
-      Item* item = *link;
+    } else if (auto current = ParseCounter(at.at(slot)->value())) {
+      Item* item = at.at(slot);
       uint64_t next;
       if (increment) {
         next = *current + delta;  // wraps at 2^64 like memcached
@@ -530,7 +493,7 @@ ArithmeticResult MemoryEngine::Arithmetic(
         std::memcpy(fresh->value_data(), digits, n);
         fresh->cas = at.NextCas(options_.shard_bits);
         fresh->bits = kReferenced | kFetched;
-        at.Place(link, fresh);
+        at.Place(slot, fresh);
         result.cas = fresh->cas;
       }
       result.value = next;
@@ -540,7 +503,7 @@ ArithmeticResult MemoryEngine::Arithmetic(
     bytes_delta = static_cast<int64_t>(at.shard.bytes - before);
     Account(at.shard, bytes_delta);
   }
-  FreeChain(at.graveyard);
+  FreeAll(at.graveyard);
   if (bytes_delta > 0) MakeRoom(0);
   return result;
 }
@@ -559,19 +522,16 @@ size_t MemoryEngine::SweepExpired(size_t shard_index, uint32_t now,
   Located at{shards_[shard_index], 0, {}};
   {
     absl::MutexLock lock(&at.shard.mu);
-    const size_t buckets = at.shard.mask + 1;
+    const size_t slots = at.shard.table.capacity();
     const size_t slice =
-        whole_shard ? buckets
-                    : std::max<size_t>(kReclaimBucketsPerTick, buckets / 16);
+        whole_shard ? slots
+                    : std::max<size_t>(kReclaimSlotsPerTick, slots / 16);
     const uint64_t freed = at.Sweep(at.shard.reclaim_hand, UINT64_MAX, now,
                                     slice, /*evict=*/false);
     Account(at.shard, -static_cast<int64_t>(freed));
   }
-  size_t removed = 0;
-  for (Item* item = at.graveyard; item != nullptr; item = item->next) {
-    ++removed;
-  }
-  FreeChain(at.graveyard);
+  const size_t removed = at.graveyard.size();
+  FreeAll(at.graveyard);
   return removed;
 }
 
@@ -601,7 +561,7 @@ uint64_t MemoryEngine::item_count() const {
   uint64_t n = 0;
   for (size_t i = 0; i < num_shards_; ++i) {
     absl::MutexLock lock(&shards_[i].mu);
-    n += shards_[i].count;
+    n += shards_[i].table.size();
   }
   return n;
 }
@@ -610,12 +570,12 @@ bool MemoryEngine::WriteStats(std::string_view group, StatWriter& out) {
   struct Totals {
     uint64_t count = 0, bytes = 0, total_items = 0, evictions = 0,
              evicted_unfetched = 0, reclaimed = 0, expired_unfetched = 0,
-             get_expired = 0, out_of_memory = 0, buckets = 0;
+             get_expired = 0, out_of_memory = 0, slots = 0;
   } t;
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
     absl::MutexLock lock(&s.mu);
-    t.count += s.count;
+    t.count += s.table.size();
     t.bytes += s.bytes;
     t.total_items += s.total_items;
     t.evictions += s.evictions;
@@ -624,15 +584,15 @@ bool MemoryEngine::WriteStats(std::string_view group, StatWriter& out) {
     t.expired_unfetched += s.expired_unfetched;
     t.get_expired += s.get_expired;
     t.out_of_memory += s.out_of_memory;
-    t.buckets += s.mask + 1;
+    t.slots += s.table.capacity();
   }
   if (group.empty()) {
     out.Add("get_expired", t.get_expired);
     out.Add("get_flushed", uint64_t{0});  // flush frees items at once
     uint64_t power = 0;
-    while ((uint64_t{1} << (power + 1)) <= t.buckets) ++power;
+    while ((uint64_t{1} << (power + 1)) <= t.slots) ++power;
     out.Add("hash_power_level", power);
-    out.Add("hash_bytes", t.buckets * sizeof(Item*));
+    out.Add("hash_bytes", t.slots * sizeof(uint64_t));
     out.Add("hash_is_expanding", false);
     out.Add("bytes", t.bytes);
     out.Add("curr_items", t.count);

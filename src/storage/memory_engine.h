@@ -26,9 +26,10 @@ struct MemoryEngineOptions {
 };
 
 // The default engine: a hash table split into shards, each with its own lock,
-// chained buckets and CLOCK eviction whose hand sweeps the bucket array (no
-// per-item list links). Each item is one allocation holding a 32-byte header,
-// the key and the value.
+// an open-addressing table of tagged item pointers (item_table.h) and CLOCK
+// eviction whose hand sweeps that table (no per-item list or chain links).
+// Each item is one allocation holding a 24-byte header, the key and the
+// value.
 class MemoryEngine final : public Engine {
  public:
   MemoryEngine(const Clock& clock, MemoryEngineOptions options);
