@@ -26,7 +26,9 @@ struct Command {
   Request request;
   bool retrieval = false;  // get/gets/gat/gats: one request per key
   bool with_cas = false;   // gets/gats: VALUE lines carry the CAS
-  std::string_view keys;   // retrieval: space-separated keys
+  // Retrieval: the space-separated keys; empty when there is one key, which
+  // is then request.key.
+  std::string_view keys;
 };
 
 struct ParseResult : ParseOutcome {

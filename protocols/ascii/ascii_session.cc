@@ -1,6 +1,8 @@
 #include "protocols/ascii/ascii_session.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 
 namespace tinkercache::ascii {
 
@@ -23,11 +25,15 @@ void AsciiSession::WriteError(const ParseResult& result, const Command&) {
 bool AsciiSession::Execute(const Command& command) {
   current_ = &command;
   if (command.retrieval) {
-    Request request = command.request;
-    ForEachKey(command.keys, [&](std::string_view key) {
-      request.key = key;
-      executor().Execute(request, *this);
-    });
+    if (command.keys.empty()) {
+      executor().Execute(command.request, *this);
+    } else {
+      Request request = command.request;
+      ForEachKey(command.keys, [&](std::string_view key) {
+        request.key = key;
+        executor().Execute(request, *this);
+      });
+    }
     Line("END");
     return true;
   }
@@ -60,19 +66,30 @@ void AsciiSession::Send(const Response& r) {
   OutBuffer& out = this->out();
   if (current_->retrieval) {
     if (r.status != Status::kOk) return;  // a miss prints nothing
-    out.Append("VALUE ");
-    out.Append(r.key);
-    out.Append(' ');
-    out.AppendDecimal(r.flags);
-    out.Append(' ');
-    out.AppendDecimal(r.value.size());
+    // "VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n" in one
+    // reservation: 6 + key + 3 numbers of at most 20 digits + separators.
+    char* const start =
+        out.Reserve(6 + r.key.size() + 3 * 21 + 2 + r.value.size() + 2);
+    char* p = start;
+    std::memcpy(p, "VALUE ", 6);
+    p += 6;
+    std::memcpy(p, r.key.data(), r.key.size());
+    p += r.key.size();
+    *p++ = ' ';
+    p = std::to_chars(p, p + 20, r.flags).ptr;
+    *p++ = ' ';
+    p = std::to_chars(p, p + 20, r.value.size()).ptr;
     if (current_->with_cas) {
-      out.Append(' ');
-      out.AppendDecimal(r.cas);
+      *p++ = ' ';
+      p = std::to_chars(p, p + 20, r.cas).ptr;
     }
-    out.Append("\r\n");
-    out.Append(r.value);
-    out.Append("\r\n");
+    *p++ = '\r';
+    *p++ = '\n';
+    std::memcpy(p, r.value.data(), r.value.size());
+    p += r.value.size();
+    *p++ = '\r';
+    *p++ = '\n';
+    out.Commit(static_cast<size_t>(p - start));
     return;
   }
   if (request.quiet) return;
