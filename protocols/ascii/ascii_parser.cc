@@ -79,6 +79,16 @@ std::optional<uint32_t> ParseFlags(std::string_view token) {
 // executed without a second scan), several stay in `keys`. False when a
 // key is too long.
 bool SetKeys(std::string_view rest, Command& command) {
+  // One key, by far the most common: no second space after it.
+  const size_t start = rest.find_first_not_of(' ');
+  if (start == std::string_view::npos) return true;  // no key: "END" only
+  const size_t end = rest.find(' ', start);
+  if (end == std::string_view::npos ||
+      rest.find_first_not_of(' ', end) == std::string_view::npos) {
+    const std::string_view key = rest.substr(start, end - start);
+    command.request.key = key;
+    return key.size() <= kMaxKeyLength;
+  }
   size_t count = 0;
   bool bad = false;
   ForEachKey(rest, [&](std::string_view key) {

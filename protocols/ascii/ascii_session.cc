@@ -26,7 +26,9 @@ bool AsciiSession::Execute(const Command& command) {
   current_ = &command;
   if (command.retrieval) {
     if (command.keys.empty()) {
-      executor().Execute(command.request, *this);
+      if (!command.request.key.empty()) {
+        executor().Execute(command.request, *this);
+      }
     } else {
       Request request = command.request;
       ForEachKey(command.keys, [&](std::string_view key) {

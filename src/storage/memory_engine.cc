@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <atomic>
 #include <new>
+#include <thread>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -33,8 +35,58 @@ struct MemoryEngine::Item {
 // The header is the per-item overhead that the memory target is sized on.
 static_assert(sizeof(MemoryEngine::Item) == 24);
 
+namespace {
+
+// A shard lock is taken on every request and held for a hash probe and a
+// copy, so it spins (then yields, in case the holder was preempted) rather
+// than sleeping: a few instructions uncontended, where absl::Mutex costs
+// about 60 and pthread's about 70. Annotated like absl::Mutex.
+class ABSL_LOCKABLE ShardMutex {
+ public:
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      for (int spins = 0; locked_.load(std::memory_order_relaxed); ++spins) {
+        if (spins < 128) {
+          Pause();
+        } else {
+          std::this_thread::yield();
+        }
+      }
+    }
+  }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    locked_.store(false, std::memory_order_release);
+  }
+
+ private:
+  static void Pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+  std::atomic<bool> locked_{false};
+};
+
+class ABSL_SCOPED_LOCKABLE ShardLock {
+ public:
+  explicit ShardLock(ShardMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
+      : mu_(mu) {
+    mu_->Lock();
+  }
+  ~ShardLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  ShardLock(const ShardLock&) = delete;
+  ShardLock& operator=(const ShardLock&) = delete;
+
+ private:
+  ShardMutex* const mu_;
+};
+
+}  // namespace
+
 struct alignas(64) MemoryEngine::Shard {
-  absl::Mutex mu;
+  ShardMutex mu;
   ItemTable<Item> table ABSL_GUARDED_BY(mu);
   size_t clock_hand ABSL_GUARDED_BY(mu) = 0;
   size_t reclaim_hand ABSL_GUARDED_BY(mu) = 0;
@@ -211,12 +263,13 @@ MemoryEngine::MemoryEngine(const Clock& clock, MemoryEngineOptions options)
       report_step_(static_cast<int64_t>(std::clamp<uint64_t>(
           options.max_bytes / num_shards_ / 64, 1, 64 * 1024))) {
   // Debian's Abseil is built without NDEBUG, which turns on deadlock
-  // detection: a global lock taken on every Mutex acquisition. With a shard
-  // lock per request that serializes all worker threads.
+  // detection: a global lock taken on every absl::Mutex acquisition. The
+  // shards use ShardMutex; this keeps the stats registry's and a user
+  // engine's absl::Mutex off that path too.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
-    absl::MutexLock lock(&s.mu);
+    ShardLock lock(&s.mu);
     s.index = i;
   }
   if (options_.reclaim_interval > absl::ZeroDuration()) {
@@ -247,7 +300,7 @@ void MemoryEngine::ClearAll() {
     Shard& s = shards_[i];
     std::vector<Item*> dead;
     {
-      absl::MutexLock lock(&s.mu);
+      ShardLock lock(&s.mu);
       dead.reserve(s.table.size());
       s.table.Clear([&dead](Item* item) { dead.push_back(item); });
       Account(s, -static_cast<int64_t>(s.bytes));
@@ -268,7 +321,7 @@ void MemoryEngine::Account(Shard& shard, int64_t delta) {
 uint64_t MemoryEngine::used_bytes() const {
   uint64_t n = 0;
   for (size_t i = 0; i < num_shards_; ++i) {
-    absl::MutexLock lock(&shards_[i].mu);
+    ShardLock lock(&shards_[i].mu);
     n += shards_[i].bytes;
   }
   return n;
@@ -290,7 +343,7 @@ bool MemoryEngine::MakeRoom(uint64_t charge) {
                        (num_shards_ - 1)];
     Located at{s, 0, {}};
     {
-      absl::MutexLock lock(&s.mu);
+      ShardLock lock(&s.mu);
       const int64_t used = used_estimate_.load(std::memory_order_relaxed);
       const int64_t over = used + static_cast<int64_t>(charge) -
                            static_cast<int64_t>(limit);
@@ -326,7 +379,7 @@ Status MemoryEngine::Lookup(std::string_view key,
   Located at{ShardFor(hash), hash, key};
   Status status = Status::kNotFound;
   {
-    absl::MutexLock lock(&at.shard.mu);
+    ShardLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
     if (const size_t slot = at.FindLive(now, /*count_get=*/true);
         slot != kNone) {
@@ -365,7 +418,7 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
     std::memcpy(fresh->value_data(), value.data(), value.size());
     if (!MakeRoom(Charge(fresh))) {
       ::operator delete(fresh);
-      absl::MutexLock lock(&at.shard.mu);
+      ShardLock lock(&at.shard.mu);
       ++at.shard.out_of_memory;
       return {Status::kNoMemory};
     }
@@ -373,7 +426,7 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
 
   StoreResult result;
   {
-    absl::MutexLock lock(&at.shard.mu);
+    ShardLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
     const size_t slot = at.FindLive(now);
     Item* current = slot != kNone ? at.at(slot) : nullptr;
@@ -426,7 +479,7 @@ Status MemoryEngine::Delete(std::string_view key,
   Located at{ShardFor(hash), hash, key};
   Status status = Status::kNotFound;
   {
-    absl::MutexLock lock(&at.shard.mu);
+    ShardLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
     if (const size_t slot = at.FindLive(now); slot != kNone) {
       if (expected_cas && at.at(slot)->cas != *expected_cas) {
@@ -455,7 +508,7 @@ ArithmeticResult MemoryEngine::Arithmetic(
   ArithmeticResult result;
   int64_t bytes_delta = 0;
   {
-    absl::MutexLock lock(&at.shard.mu);
+    ShardLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
     const size_t slot = at.FindLive(now);
     char digits[20];
@@ -525,7 +578,7 @@ size_t MemoryEngine::SweepExpired(size_t shard_index, uint32_t now,
                                   bool whole_shard) {
   Located at{shards_[shard_index], 0, {}};
   {
-    absl::MutexLock lock(&at.shard.mu);
+    ShardLock lock(&at.shard.mu);
     const size_t slots = at.shard.table.capacity();
     const size_t slice =
         whole_shard ? slots
@@ -564,7 +617,7 @@ void MemoryEngine::ReclaimLoop() {
 uint64_t MemoryEngine::item_count() const {
   uint64_t n = 0;
   for (size_t i = 0; i < num_shards_; ++i) {
-    absl::MutexLock lock(&shards_[i].mu);
+    ShardLock lock(&shards_[i].mu);
     n += shards_[i].table.size();
   }
   return n;
@@ -578,7 +631,7 @@ bool MemoryEngine::WriteStats(std::string_view group, StatWriter& out) {
   } t;
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
-    absl::MutexLock lock(&s.mu);
+    ShardLock lock(&s.mu);
     t.count += s.table.size();
     t.bytes += s.bytes;
     t.total_items += s.total_items;
@@ -637,7 +690,7 @@ bool MemoryEngine::WriteStats(std::string_view group, StatWriter& out) {
 void MemoryEngine::ResetStats() {
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
-    absl::MutexLock lock(&s.mu);
+    ShardLock lock(&s.mu);
     s.total_items = s.evictions = s.evicted_unfetched = s.reclaimed =
         s.expired_unfetched = s.get_expired = s.out_of_memory = 0;
   }
