@@ -7,7 +7,11 @@ servers storing the same million items.
 
   bench/vs_memcached.py [--rounds 5] [--seconds 5] [--pipelines 1,16]
                         [--protocols ascii,binary,compact]
-                        [--memory-items 1000000] [--out bench/results]
+                        [--memory-items 1000000] [--scaling-rounds 3]
+                        [--out bench/results]
+
+--scaling-rounds: -t 1 against -t 2, nothing pinned (servers and the load
+share both cores), pipeline 16, for both servers.
 """
 
 import argparse
@@ -74,6 +78,25 @@ def throughput(args):
          "--json", os.path.join(args.out, "compare.json")], check=True)
 
 
+def scaling(args):
+    targets = []
+    for kind in ("memcached", "tinkercache"):
+        for threads in (1, 2):
+            port = free_port()
+            proc = start(kind, port, threads=threads, cpus="0,1")
+            targets += ["--target",
+                        f"{kind}-t{threads}=127.0.0.1:{port}:{proc.pid}"]
+    subprocess.run(
+        [BENCH, "--compare", *targets, "--protos", "ascii,binary",
+         "--pipelines", "16", "--rounds", str(args.scaling_rounds),
+         "-s", str(args.seconds), "-c", "50", "-t", "2", "-k", "10000",
+         "-v", "100", "-r", "9:1",
+         "--title", "-t 1 against -t 2 on two cores (load on the same cores)",
+         "--markdown", os.path.join(args.out, "scaling.md"),
+         "--svg", os.path.join(args.out, "scaling.svg"),
+         "--json", os.path.join(args.out, "scaling.json")], check=True)
+
+
 def memory(args):
     print(f"\n| server | RSS after {args.memory_items:,} items (MB) |")
     print("|---|---|")
@@ -104,6 +127,7 @@ def main():
     p.add_argument("--pipelines", default="1,16")
     p.add_argument("--protocols", default="ascii,binary,compact")
     p.add_argument("--memory-items", type=int, default=1_000_000)
+    p.add_argument("--scaling-rounds", type=int, default=3)
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = p.parse_args()
     try:
@@ -111,6 +135,8 @@ def main():
             throughput(args)
         if args.memory_items:
             memory(args)
+        if args.scaling_rounds:
+            scaling(args)
     finally:
         for proc in STARTED:
             if proc.poll() is None:

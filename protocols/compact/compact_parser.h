@@ -46,6 +46,9 @@ struct Command {
   bool extended = false;  // from the table behind the 0xFF escape
   uint64_t number = 0;    // integer parameters
   std::string_view text;  // string parameters
+  // A GO came right after this opcode: the session runs both in one pass
+  // (set by the session, not by Parse).
+  bool then_go = false;
 };
 
 struct ParseResult : ParseOutcome {

@@ -115,7 +115,15 @@ CompactSession::CompactSession(Executor& executor) : CodecSession(executor) {
 
 ParseResult CompactSession::Parse(std::string_view input, Command* command,
                                   size_t /*scanned*/) {
-  return compact::Parse(input, limits_, command);
+  ParseResult r = compact::Parse(input, limits_, command);
+  // "KEY k GO", "VALUE v GO": a request's last register and its GO take
+  // one pass through the drive loop instead of two.
+  command->then_go = r.status == ParseStatus::kOk &&
+                     r.consumed < input.size() &&
+                     static_cast<uint8_t>(input[r.consumed]) == TC_OP_GO &&
+                     (command->opcode != TC_OP_GO || command->extended);
+  if (command->then_go) ++r.consumed;
+  return r;
 }
 
 void CompactSession::WriteError(const ParseResult& result, const Command&) {
@@ -151,6 +159,11 @@ void CompactSession::Clear() {
 }
 
 bool CompactSession::Execute(const Command& c) {
+  if (!ExecuteOne(c)) return false;
+  return !c.then_go || Go();
+}
+
+bool CompactSession::ExecuteOne(const Command& c) {
   if (c.extended) {
     // Only registered actions reach here; the parser skips the rest.
     extension_ = limits_.extensions->FindByCompactOpcode(c.opcode);

@@ -27,6 +27,8 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   void EndOfInput();
 
  private:
+  // One opcode, without the GO that may follow it.
+  bool ExecuteOne(const Command& command);
   // Executes the selected action; false closes the connection.
   bool Go();
   bool GoRegistered(Request& request);
