@@ -158,7 +158,6 @@ class LineParser {
   bool KeyTooLong() const { return tokens_[1].size() > kMaxKeyLength; }
 
   ParseResult Retrieval(CommandId command, bool with_cas, bool touch);
-  bool Keys(std::string_view rest);
   ParseResult Storage(CommandId command);
   ParseResult Arithmetic(CommandId command);
   ParseResult Delete();
@@ -285,11 +284,7 @@ ParseResult LineParser::Retrieval(CommandId command, bool with_cas,
     rest = line_.substr(static_cast<size_t>(tokens_[1].data() +
                                             tokens_[1].size() - line_.data()));
   }
-  return Keys(rest) ? Ok() : Error(kBadFormat);
-}
-
-bool LineParser::Keys(std::string_view rest) {
-  return SetKeys(rest, command_);
+  return SetKeys(rest, command_) ? Ok() : Error(kBadFormat);
 }
 
 ParseResult LineParser::Storage(CommandId command) {

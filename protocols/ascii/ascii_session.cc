@@ -25,16 +25,14 @@ void AsciiSession::WriteError(const ParseResult& result, const Command&) {
 bool AsciiSession::Execute(const Command& command) {
   current_ = &command;
   if (command.retrieval) {
-    if (command.keys.empty()) {
-      if (!command.request.key.empty()) {
-        executor().Execute(command.request, *this);
-      }
-    } else {
+    if (!command.keys.empty()) {
       Request request = command.request;
       ForEachKey(command.keys, [&](std::string_view key) {
         request.key = key;
         executor().Execute(request, *this);
       });
+    } else if (!command.request.key.empty()) {
+      executor().Execute(command.request, *this);  // the one key
     }
     Line("END");
     return true;

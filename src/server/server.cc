@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "src/server/connection.h"
 
 namespace tinkercache {
@@ -15,7 +16,13 @@ constexpr std::string_view kTooManyConnections =
 
 Server::Server(Handler& handler, StatsRegistry& registry,
                const ExtensionRegistry* extensions)
-    : handler_(handler), registry_(registry), extensions_(extensions) {}
+    : handler_(handler), registry_(registry), extensions_(extensions) {
+  // Debian's Abseil is built without NDEBUG, which turns on deadlock
+  // detection: a global lock taken on every absl::Mutex acquisition, so a
+  // handler or engine with an absl::Mutex per request (the lock service
+  // example, a user's engine) would serialize the workers.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
 
 Server::~Server() {
   Stop();

@@ -1,13 +1,14 @@
 #include "src/storage/memory_engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstring>
-#include <atomic>
 #include <new>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "src/core/numbers.h"
@@ -262,11 +263,6 @@ MemoryEngine::MemoryEngine(const Clock& clock, MemoryEngineOptions options)
       // estimate stays within 1/64 of the limit.
       report_step_(static_cast<int64_t>(std::clamp<uint64_t>(
           options.max_bytes / num_shards_ / 64, 1, 64 * 1024))) {
-  // Debian's Abseil is built without NDEBUG, which turns on deadlock
-  // detection: a global lock taken on every absl::Mutex acquisition. The
-  // shards use ShardMutex; this keeps the stats registry's and a user
-  // engine's absl::Mutex off that path too.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
     ShardLock lock(&s.mu);

@@ -1,6 +1,7 @@
 #include "tools/tinkerbench/codec.h"
 
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -252,6 +253,7 @@ class BinaryCodec final : public CodecBase {
       const uint8_t* ext = h + 24;
       const uint8_t* value = ext + extlen + keylen;
       const uint32_t length = body - extlen - keylen;
+      // No 4-byte extras on a hit: flags that cannot match, so it is caught.
       const uint32_t flags = extlen == 4 ? Be32(ext) : ~w_.flags();
       std::string wrong;
       if (p.op == Op::kSet) {
