@@ -2,17 +2,20 @@
 # Installs the Debian packages tinkercache needs that are missing.
 #   tools/install-deps.sh build   compiler, CMake and libraries
 #   tools/install-deps.sh test    the above plus the test clients and memcached
+#   tools/install-deps.sh fuzz    the build set plus clang and its fuzzer runtime
 set -euo pipefail
 
 build=(g++ cmake ninja-build pkg-config libabsl-dev libasio-dev
        libgtest-dev libgmock-dev libbenchmark-dev)
 test=(memcached libmemcached-tools python3 python3-pymemcache
       python3-binary-memcached python3-pylibmc)
+fuzz=(clang-14 libclang-rt-14-dev)
 
 case "${1:-build}" in
   build) wanted=("${build[@]}") ;;
   test) wanted=("${build[@]}" "${test[@]}") ;;
-  *) echo "usage: $0 [build|test]" >&2; exit 64 ;;
+  fuzz) wanted=("${build[@]}" "${fuzz[@]}") ;;
+  *) echo "usage: $0 [build|test|fuzz]" >&2; exit 64 ;;
 esac
 
 missing=()

@@ -37,6 +37,13 @@ uint16_t WireStatusOf(Status status, CommandId command) {
   return kInternalError;
 }
 
+// An empty view may have a null data(), which memcpy must not be given.
+char* Copy(char* to, std::string_view from) {
+  if (from.empty()) return to;
+  std::memcpy(to, from.data(), from.size());
+  return to + from.size();
+}
+
 }  // namespace
 
 BinarySession::BinarySession(Executor& executor) : CodecSession(executor) {
@@ -87,9 +94,9 @@ void BinarySession::Packet(uint16_t status, uint64_t cas,
   std::memcpy(p + 12, &current_->request.opaque, 4);
   Store64(p + 16, cas);
   char* q = p + kHeaderSize;
-  std::memcpy(q, extras.data(), extras.size());
-  std::memcpy(q + extras.size(), key.data(), key.size());
-  std::memcpy(q + extras.size() + key.size(), value.data(), value.size());
+  q = Copy(q, extras);
+  q = Copy(q, key);
+  Copy(q, value);
   out().Commit(kHeaderSize + body);
 }
 

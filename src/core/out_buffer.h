@@ -31,6 +31,7 @@ class OutBuffer {
   void Commit(size_t n) { size_ += n; }
 
   void Append(std::string_view s) {
+    if (s.empty()) return;  // data() may be null, which memcpy must not get
     std::memcpy(Reserve(s.size()), s.data(), s.size());
     size_ += s.size();
   }
