@@ -12,10 +12,10 @@
 // Leases expire by the server's clock, so a crashed owner cannot hold a lock
 // for ever.
 
+#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "src/core/clock.h"
 #include "src/core/extension.h"
 #include "src/server/builder.h"
@@ -30,7 +30,7 @@ class LockTable {
   Status Lock(std::string_view name, std::string_view owner,
               uint64_t lease_seconds, bool renew, std::string* holder) {
     const uint32_t now = clock_.NowSeconds();
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     auto [it, inserted] = leases_.try_emplace(std::string(name));
     Lease& lease = it->second;
     const bool free = inserted || lease.expires <= now;
@@ -49,7 +49,7 @@ class LockTable {
   Status Unlock(std::string_view name, std::string_view owner,
                 std::string* holder) {
     const uint32_t now = clock_.NowSeconds();
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     auto it = leases_.find(std::string(name));
     if (it == leases_.end() || it->second.expires <= now) {
       if (it != leases_.end()) leases_.erase(it);
@@ -71,8 +71,10 @@ class LockTable {
   };
 
   const Clock& clock_;
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Lease> leases_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for
+  // ThreadSanitizer, which then cannot see absl::Mutex order its users.
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, Lease> leases_;  // guarded by mu_
 };
 
 // Registers lock (binary 0xe0, compact 0xff 0x00), unlock (0xe1, 0xff 0x01)

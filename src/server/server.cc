@@ -19,8 +19,8 @@ Server::Server(Handler& handler, StatsRegistry& registry,
     : handler_(handler), registry_(registry), extensions_(extensions) {
   // Debian's Abseil is built without NDEBUG, which turns on deadlock
   // detection: a global lock taken on every absl::Mutex acquisition, so a
-  // handler or engine with an absl::Mutex per request (the lock service
-  // example, a user's engine) would serialize the workers.
+  // handler or engine with an absl::Mutex per request (a user's command or
+  // engine) would serialize the workers.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 

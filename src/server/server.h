@@ -52,10 +52,12 @@ class Server {
   Handler& handler_;
   StatsRegistry& registry_;
   const ExtensionRegistry* extensions_;
+  // Before the accept context: a pending accept holds a socket of a
+  // worker's context, so the workers must outlive it.
+  std::vector<std::unique_ptr<Worker>> workers_;
   asio::io_context accept_context_{1};
   asio::ip::tcp::acceptor acceptor_{accept_context_};
   asio::ip::tcp::acceptor compact_acceptor_{accept_context_};
-  std::vector<std::unique_ptr<Worker>> workers_;
   size_t next_worker_ = 0;
   uint16_t port_ = 0;
   uint16_t compact_port_ = 0;
