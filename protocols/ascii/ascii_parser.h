@@ -42,15 +42,24 @@ struct ParseResult : ParseOutcome {
 ParseResult Parse(std::string_view input, const Limits& limits,
                   Command* command, size_t scanned = 0);
 
+// Takes the next key off the front of a retrieval command's keys; empty
+// when none is left.
+inline std::string_view NextKey(std::string_view& keys) {
+  size_t i = 0;
+  while (i < keys.size() && keys[i] == ' ') ++i;
+  const size_t start = i;
+  while (i < keys.size() && keys[i] != ' ') ++i;
+  const std::string_view key = keys.substr(start, i - start);
+  keys.remove_prefix(i);
+  return key;
+}
+
 // Calls `fn` for each key of a retrieval command.
 template <typename Fn>
 void ForEachKey(std::string_view keys, Fn&& fn) {
-  size_t i = 0;
-  while (i < keys.size()) {
-    while (i < keys.size() && keys[i] == ' ') ++i;
-    const size_t start = i;
-    while (i < keys.size() && keys[i] != ' ') ++i;
-    if (i > start) fn(keys.substr(start, i - start));
+  for (std::string_view key = NextKey(keys); !key.empty();
+       key = NextKey(keys)) {
+    fn(key);
   }
 }
 

@@ -26,11 +26,21 @@ bool AsciiSession::Execute(const Command& command) {
   current_ = &command;
   if (command.retrieval) {
     if (!command.keys.empty()) {
+      // Many keys can answer far more than the output limit: past it, stop
+      // after a key and resume from the next once the output is sent.
       Request request = command.request;
-      ForEachKey(command.keys, [&](std::string_view key) {
-        request.key = key;
+      std::string_view rest = command.keys.substr(resume_at_);
+      for (request.key = NextKey(rest); !request.key.empty();
+           request.key = NextKey(rest)) {
         executor().Execute(request, *this);
-      });
+        if (out().size() >= kOutputSoftLimit &&
+            rest.find_first_not_of(' ') != std::string_view::npos) {
+          resume_at_ = command.keys.size() - rest.size();
+          Suspend();
+          return true;
+        }
+      }
+      resume_at_ = 0;
     } else if (!command.request.key.empty()) {
       executor().Execute(command.request, *this);  // the one key
     }

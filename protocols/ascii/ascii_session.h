@@ -24,6 +24,8 @@ class AsciiSession final : public CodecSession<AsciiSession, Command> {
 
   Limits limits_;
   const Command* current_ = nullptr;
+  // A suspended multi-key retrieval: where its remaining keys start.
+  size_t resume_at_ = 0;
 };
 
 }  // namespace tinkercache::ascii

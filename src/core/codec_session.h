@@ -39,7 +39,10 @@ struct ParseOutcome {
 //   void WriteError(const Result& result, const Command& command);
 //   bool Execute(const Command& command);  // false: close the connection
 // and may define EndOfInput(), called before Process() returns, to copy what
-// it keeps beyond the input (the input is reused after the call).
+// it keeps beyond the input (the input is reused after the call). A command
+// whose replies alone pass kOutputSoftLimit (a get of many keys) calls
+// Suspend() and returns: it stays unconsumed, the output is sent, and the
+// next Process() parses it again for the session to resume where it was.
 template <typename Derived, typename Command>
 class CodecSession : public ProtocolSession, protected ResponseSink {
  public:
@@ -76,6 +79,11 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
         keep_open = !r.close;
       } else {
         keep_open = self().Execute(command);
+        if (suspended_) {
+          suspended_ = false;
+          pos -= r.consumed;
+          break;
+        }
       }
       if (!keep_open) {
         result.close = true;
@@ -94,6 +102,7 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
  protected:
   Executor& executor() { return executor_; }
   OutBuffer& out() { return *out_; }
+  void Suspend() { suspended_ = true; }
 
  private:
   Derived& self() { return static_cast<Derived&>(*this); }
@@ -102,6 +111,7 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
   OutBuffer* out_ = nullptr;
   uint64_t swallow_ = 0;  // body bytes still to discard
   size_t scanned_ = 0;    // search progress within the pending request
+  bool suspended_ = false;
 };
 
 }  // namespace tinkercache

@@ -20,6 +20,7 @@ struct Settings {
   uint32_t item_size_max = 1u << 20;    // -I
   int verbosity = 0;                    // -v
   bool evictions = true;                // -M turns them off
+  uint32_t idle_timeout = 0;  // -o idle_timeout: seconds; 0: never
 };
 
 // memcached's per-item overhead (header, CAS, the key's terminator and the

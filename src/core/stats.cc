@@ -121,6 +121,7 @@ void StatsRegistry::WriteGeneral(StatWriter& out) const {
   for (size_t i = 0; i < kNumCounters; ++i) {
     out.Add(kCounterNames[i], totals[i]);
   }
+  out.Add("idle_kicks", idle_kicks_.load(std::memory_order_relaxed));
   out.Add("bytes_read", bytes_read);
   out.Add("bytes_written", bytes_written);
   out.Add("limit_maxbytes", settings_.max_bytes);
@@ -141,7 +142,7 @@ void StatsRegistry::WriteSettings(StatWriter& out) const {
   out.Add("binding_protocol", "auto-negotiate");
   out.Add("item_size_max", settings_.item_size_max);
   out.Add("flush_enabled", "yes");
-  out.Add("idle_timeout", 0);
+  out.Add("idle_timeout", settings_.idle_timeout);
 }
 
 void StatsRegistry::Reset() {
@@ -149,6 +150,7 @@ void StatsRegistry::Reset() {
   for (auto& t : threads_) t->Reset();
   total_connections_.store(0, std::memory_order_relaxed);
   rejected_connections_.store(0, std::memory_order_relaxed);
+  idle_kicks_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace tinkercache

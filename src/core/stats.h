@@ -113,6 +113,9 @@ class StatsRegistry {
 
   void ConnectionOpened();
   void ConnectionClosed();
+  void ConnectionKickedIdle() {
+    idle_kicks_.fetch_add(1, std::memory_order_relaxed);
+  }
   void ConnectionRejected() {
     rejected_connections_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -142,6 +145,7 @@ class StatsRegistry {
   std::atomic<uint64_t> curr_connections_{0};
   std::atomic<uint64_t> total_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
+  std::atomic<uint64_t> idle_kicks_{0};
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<ThreadStats>> threads_ ABSL_GUARDED_BY(mu_);

@@ -7,6 +7,7 @@
 #include "protocols/binary/binary_protocol.h"
 #include "protocols/binary/binary_session.h"
 #include "protocols/compact/compact_session.h"
+#include "src/core/codec_session.h"
 
 namespace tinkercache {
 namespace {
@@ -16,8 +17,6 @@ constexpr size_t kInitialReadBuffer = 16 * 1024;
 // large value does not pin memory for the connection's lifetime.
 constexpr size_t kKeepReadBuffer = 64 * 1024;
 constexpr size_t kKeepOutBuffer = 256 * 1024;
-// A client that does not read its replies stops being read from here.
-constexpr size_t kMaxPendingOutput = 4 * 1024 * 1024;
 constexpr auto kLinger = std::chrono::seconds(2);
 
 struct Linger {
@@ -71,13 +70,47 @@ Connection::Connection(asio::ip::tcp::socket socket, Executor& executor,
                        bool compact_only)
     : socket_(std::make_shared<asio::ip::tcp::socket>(std::move(socket))),
       executor_(executor),
-      compact_only_(compact_only) {
+      compact_only_(compact_only),
+      idle_timeout_(executor.settings().idle_timeout),
+      idle_timer_(socket_->get_executor()) {
   asio::error_code ignored;
   socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
   executor_.registry().ConnectionOpened();
 }
 
 Connection::~Connection() { executor_.registry().ConnectionClosed(); }
+
+void Connection::Start() {
+  if (idle_timeout_.count() > 0) {
+    Active();
+    ArmIdleTimer(idle_timeout_);
+  }
+  Read();
+}
+
+void Connection::ArmIdleTimer(std::chrono::steady_clock::duration after) {
+  idle_timer_.expires_after(after);
+  // The timer does not keep the connection alive: destroying the connection
+  // cancels it.
+  idle_timer_.async_wait(
+      [weak = weak_from_this()](const asio::error_code& error) {
+        if (error) return;
+        if (auto self = weak.lock()) self->OnIdleTimer();
+      });
+}
+
+void Connection::OnIdleTimer() {
+  if (closing_ || closed_) return;
+  const auto idle = std::chrono::steady_clock::now() - last_active_;
+  if (idle < idle_timeout_) {
+    ArmIdleTimer(idle_timeout_ - idle);
+    return;
+  }
+  executor_.registry().ConnectionKickedIdle();
+  closing_ = true;
+  asio::error_code ignored;
+  socket_->close(ignored);  // the read in flight ends and releases us
+}
 
 void Connection::EnsureReadRoom(size_t needed) {
   size_t want = std::max(read_length_ + 1, needed);
@@ -91,7 +124,10 @@ void Connection::EnsureReadRoom(size_t needed) {
 }
 
 void Connection::Read() {
-  if (reading_ || closing_ || pending_.size() > kMaxPendingOutput) return;
+  // While replies wait behind a write in flight, requests are not read: a
+  // client that does not read its replies holds at most the two output
+  // buffers and the requests already read (OnWrite resumes reading).
+  if (reading_ || closing_ || pending_.size() >= kOutputSoftLimit) return;
   EnsureReadRoom(read_needed_);
   reading_ = true;
   socket_->async_read_some(
@@ -120,6 +156,7 @@ void Connection::OnRead(const asio::error_code& error, size_t n) {
     return;
   }
   executor_.thread_stats().AddBytesRead(n);
+  Active();
   read_length_ += n;
   Process();
   Write();
@@ -173,6 +210,7 @@ void Connection::Write() {
 void Connection::OnWrite(const asio::error_code& error, size_t n) {
   writing_ = false;
   executor_.thread_stats().AddBytesWritten(n);
+  Active();
   sending_.ClearAndShrink(kKeepOutBuffer);
   if (error) {
     closing_ = true;

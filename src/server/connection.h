@@ -1,6 +1,7 @@
 #ifndef TINKERCACHE_SRC_SERVER_CONNECTION_H_
 #define TINKERCACHE_SRC_SERVER_CONNECTION_H_
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -21,7 +22,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
              bool compact_only);
   ~Connection();
 
-  void Start() { Read(); }
+  void Start();
 
  private:
   void Read();
@@ -30,6 +31,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Write();
   void OnWrite(const asio::error_code& error, size_t n);
   void EnsureReadRoom(size_t needed);
+  // -o idle_timeout: a connection that moves no bytes for that long closes.
+  void ArmIdleTimer(std::chrono::steady_clock::duration after);
+  void OnIdleTimer();
+  void Active() {
+    if (idle_timeout_.count() > 0) {
+      last_active_ = std::chrono::steady_clock::now();
+    }
+  }
 
   std::shared_ptr<asio::ip::tcp::socket> socket_;
   Executor& executor_;
@@ -39,6 +48,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t read_capacity_ = 0;
   size_t read_length_ = 0;
   size_t read_needed_ = 0;
+  const std::chrono::seconds idle_timeout_;
+  std::chrono::steady_clock::time_point last_active_;
+  asio::steady_timer idle_timer_;
   OutBuffer pending_;  // replies not yet handed to the socket
   OutBuffer sending_;  // replies of the write in flight
   bool reading_ = false;

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace tinkercache {
 namespace {
@@ -40,6 +41,26 @@ absl::StatusOr<uint64_t> Size(const char* text) {
   return v * unit;
 }
 
+// memcached's -o: comma-separated suboptions, of which we serve those that
+// mean something here.
+absl::Status SubOptions(const char* text, Settings& s) {
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    const std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (kv.first == "idle_timeout") {
+      const std::string value(kv.second);
+      auto v = Number("-o idle_timeout", value.c_str(), 0, 86400 * 365);
+      if (!v.ok()) return v.status();
+      s.idle_timeout = static_cast<uint32_t>(*v);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "option -o: unsupported suboption '", kv.first,
+          "' (supported: idle_timeout=SECONDS)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string Usage(const char* program) {
@@ -52,6 +73,9 @@ std::string Usage(const char* program) {
       "  -c, --conn-limit=NUM     max simultaneous connections (default 1024)\n"
       "  -I, --max-item-size=SIZE largest item, e.g. 512k or 2m (default 1m)\n"
       "  -M, --disable-evictions  answer out-of-memory instead of evicting\n"
+      "  -o, --extended=OPTS      memcached's suboptions; served here:\n"
+      "                           idle_timeout=SECONDS: close connections\n"
+      "                           idle that long (default 0: never)\n"
       "  -U, --udp-port=0         UDP is not served; only 0 is accepted\n"
       "  -u, --user=USER          accepted for memcached compatibility\n"
       "  -v, --verbose            more log output (repeat for more)\n"
@@ -73,6 +97,7 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
       {"disable-evictions", no_argument, nullptr, 'M'},
       {"udp-port", required_argument, nullptr, 'U'},
       {"user", required_argument, nullptr, 'u'},
+      {"extended", required_argument, nullptr, 'o'},
       {"verbose", no_argument, nullptr, 'v'},
       {"port-file", required_argument, nullptr, kPortFile},
       {"compact-port", required_argument, nullptr, kCompactPort},
@@ -85,7 +110,7 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
   optind = 1;
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":p:l:t:m:c:I:MU:u:vVh", kLong,
+  while ((c = getopt_long(argc, argv, ":p:l:t:m:c:I:MU:u:o:vVh", kLong,
                           nullptr)) != -1) {
     switch (c) {
       case 'p': {
@@ -138,6 +163,9 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
         break;
       }
       case 'u':
+        break;
+      case 'o':
+        if (auto status = SubOptions(optarg, s); !status.ok()) return status;
         break;
       case 'v':
         ++s.verbosity;

@@ -324,7 +324,12 @@ uint64_t MemoryEngine::used_bytes() const {
 }
 
 bool MemoryEngine::MakeRoom(uint64_t charge) {
-  const uint64_t limit = options_.max_bytes;
+  // The estimate may lag the exact figure by the slack: budgeting against
+  // the limit less the slack keeps the exact figure (stats "bytes") within
+  // -m, as memcached's is.
+  const uint64_t slack = accounting_slack();
+  const uint64_t limit =
+      options_.max_bytes > slack ? options_.max_bytes - slack : 0;
   auto fits = [&] {
     const int64_t used = used_estimate_.load(std::memory_order_relaxed);
     return std::max<int64_t>(used, 0) + static_cast<int64_t>(charge) <=

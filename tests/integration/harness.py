@@ -6,6 +6,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 BIN = os.environ.get("TINKERCACHE_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "bin", "tinkercache")
@@ -120,3 +121,60 @@ def read_until(sock, marker, limit=64 << 20):
         if len(data) > limit:
             raise RuntimeError("reply too large")
     return data
+
+
+# Built with sanitizers (tests/CMakeLists.txt passes the setting): resident
+# memory then includes shadow memory and quarantined frees, so bounds on it
+# are checked in the plain build only; everything else is checked in all.
+SANITIZED = bool(os.environ.get("TINKERCACHE_SANITIZE"))
+
+
+def rss_bytes(pid):
+    """The process's resident memory, from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def stats(port, group=b""):
+    """`stats [group]` over a new connection, as a dict of str to str."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"stats" + (b" " + group if group else b"") + b"\r\n")
+        data = read_until(s, b"END\r\n")
+    out = {}
+    for line in data.split(b"\r\n"):
+        parts = line.split(b" ", 2)
+        if len(parts) == 3 and parts[0] == b"STAT":
+            out[parts[1].decode()] = parts[2].decode()
+    return out
+
+
+def send_until_blocked(sock, chunk, limit, stall=2.0):
+    """Sends `chunk` repeatedly, never reading, until the peer stops taking
+    bytes for `stall` seconds or `limit` bytes went out; returns the bytes
+    sent."""
+    sock.settimeout(stall)
+    sent = 0
+    try:
+        while sent < limit:
+            sent += sock.send(chunk)
+    except (socket.timeout, BlockingIOError):
+        pass
+    return sent
+
+
+class ServerTestCase(unittest.TestCase):
+    """Tests sharing one server started with `server_args`, which must exit
+    cleanly (and, in sanitizer builds, without a report) at the end."""
+
+    server_args = ("-t", "2")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(*cls.server_args)
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.server.stop() == 0

@@ -6,18 +6,10 @@ import unittest
 
 from pymemcache.client.base import Client
 
-from harness import Server, exchange
+from harness import ServerTestCase, exchange
 
 
-class PymemcacheTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server("-t", "2")
-
-    @classmethod
-    def tearDownClass(cls):
-        assert cls.server.stop() == 0
-
+class PymemcacheTest(ServerTestCase):
     def client(self):
         return Client(("127.0.0.1", self.server.port), default_noreply=False,
                       timeout=10)

@@ -335,6 +335,41 @@ TEST(AsciiSession, LargeBatchesAreAnsweredInBoundedSteps) {
   EXPECT_EQ(sent, want);
 }
 
+TEST(AsciiSession, MultiGetPastTheOutputLimitIsAnsweredInSteps) {
+  // 40 keys of 100 KB: 4 MB of replies to one line, where a call may build
+  // little more than the soft limit.
+  AsciiHarness h;
+  const std::string value(100'000, 'm');
+  std::string get = "get";
+  std::string want;
+  for (int i = 0; i < 40; ++i) {
+    const std::string key = "big" + std::to_string(i);
+    h.Run("set " + key + " 0 0 100000\r\n" + value + "\r\n");
+    get += " " + key + " missing" + std::to_string(i);
+    want += "VALUE " + key + " 0 100000\r\n" + value + "\r\n";
+  }
+  get += "\r\nversion\r\n";
+  want += "END\r\nVERSION " + std::string(kVersion) + "\r\n";
+
+  ascii::AsciiSession& session = h.session();
+  std::string pending = get, sent;
+  OutBuffer out;
+  int calls = 0;
+  while (!pending.empty() && calls < 100) {
+    const ProcessResult r = session.Process(pending, out);
+    ++calls;
+    EXPECT_LT(out.size(), kOutputSoftLimit + 2 * value.size());
+    pending.erase(0, r.consumed);
+    sent.append(out.view());
+    out.Clear();
+  }
+  EXPECT_EQ(sent, want);
+  EXPECT_GT(calls, 10);
+  // Each key was looked up once, however many calls it took.
+  EXPECT_THAT(h.Run("stats\r\n"), HasSubstr("STAT get_hits 40\r\n"));
+  EXPECT_THAT(h.Run("stats\r\n"), HasSubstr("STAT get_misses 40\r\n"));
+}
+
 TEST(AsciiSession, ManyKeyMultiGet) {
   AsciiHarness h;
   std::string get = "get";

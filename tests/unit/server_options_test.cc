@@ -45,5 +45,19 @@ TEST(ServerOptions, ClearErrors) {
   EXPECT_FALSE(Parse({"-p"}).ok());
 }
 
+TEST(ServerOptions, IdleTimeoutSuboption) {
+  EXPECT_EQ(Parse({})->settings.idle_timeout, 0u);
+  auto o = Parse({"-o", "idle_timeout=30"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->settings.idle_timeout, 30u);
+  EXPECT_EQ(Parse({"--extended=idle_timeout=5,"})->settings.idle_timeout, 5u);
+  const auto bad = Parse({"-o", "idle_timeout=soon"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("idle_timeout"), std::string::npos);
+  const auto unknown = Parse({"-o", "hashpower=20"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("'hashpower'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tinkercache

@@ -40,9 +40,11 @@ class SessionHarness {
         r = session_.Process(pending_, out);
         pending_.erase(0, r.consumed);
         closed_ = r.close;
+        const bool answered = !out.empty();
         sent.append(out.view());  // "sent": the buffer is free again
         out.Clear();
-        if (r.consumed == 0) break;
+        // Nothing taken and nothing said: the next request is incomplete.
+        if (r.consumed == 0 && !answered) break;
       }
     }
     return sent;
