@@ -179,12 +179,15 @@ void Connection::Process() {
                  read_length_);
   }
   read_needed_ = r.needed;
+  // Output at its limit stops the session early: requests may remain.
+  unfinished_ = read_length_ > 0 && pending_.size() >= kOutputSoftLimit;
   if (read_length_ == 0 && read_capacity_ > kKeepReadBuffer) {
     read_buffer_.reset();
     read_capacity_ = 0;
   }
   if (r.close) {
     closing_ = true;
+    unfinished_ = false;
     read_length_ = 0;  // nothing after a closing request is answered
   }
 }
@@ -192,7 +195,8 @@ void Connection::Process() {
 void Connection::Write() {
   if (writing_) return;
   if (pending_.empty()) {
-    if (closing_ && !closed_ && socket_->is_open()) {
+    // A half-closed client still gets the replies to what it sent.
+    if (closing_ && !closed_ && !unfinished_ && socket_->is_open()) {
       closed_ = true;
       LingeringClose(socket_);
     }

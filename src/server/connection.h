@@ -56,6 +56,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;  // no more reading; close once replies are sent
+  bool unfinished_ = false;  // requests left unprocessed at the output limit
   bool closed_ = false;   // the lingering close has started
 };
 

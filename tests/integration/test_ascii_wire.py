@@ -51,6 +51,28 @@ class AsciiWireTest(unittest.TestCase):
                 got += chunk
         self.assertEqual(got, b"STORED\r\n" * n)
 
+    def test_half_closed_client_gets_every_large_reply(self):
+        # Replies far past one batch, for pipelined gets and for one get of
+        # many keys, to a client that has already shut down its sending side.
+        value = b"q" * 100_000
+        with socket.create_connection(("127.0.0.1", self.server.port)) as s:
+            s.sendall(b"set hq 0 0 100000\r\n" + value + b"\r\n")
+            self.assertEqual(read_until(s, b"\r\n"), b"STORED\r\n")
+        hit = b"VALUE hq 0 100000\r\n" + value + b"\r\n"
+        req = b"get hq\r\n" * 30 + b"get" + b" hq" * 40 + b"\r\n"
+        want = (hit + b"END\r\n") * 30 + hit * 40 + b"END\r\n"
+        with socket.create_connection(("127.0.0.1", self.server.port)) as s:
+            s.sendall(req)
+            s.shutdown(socket.SHUT_WR)
+            got = b""
+            while True:
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    break
+                got += chunk
+        self.assertEqual(len(got), len(want))
+        self.assertEqual(got, want)
+
     def test_replies_far_larger_than_one_batch(self):
         # 300 gets of a 500 KB value in one write: 150 MB of replies, sent
         # in bounded batches while the client reads.
