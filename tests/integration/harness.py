@@ -111,6 +111,16 @@ def exchange(port, data, settle=0.3, chunk=None):
             return out
 
 
+def read_to_close(sock):
+    """Everything the peer sends until it closes."""
+    data = b""
+    while True:
+        got = sock.recv(1 << 20)
+        if not got:
+            return data
+        data += got
+
+
 def read_until(sock, marker, limit=64 << 20):
     data = b""
     while not data.endswith(marker):

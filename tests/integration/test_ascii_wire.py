@@ -6,7 +6,7 @@ import threading
 import time
 import unittest
 
-from harness import Server, exchange, read_until
+from harness import Server, exchange, read_to_close, read_until
 
 VERSION = b"VERSION 1.6.18-tinkercache-0.1.0\r\n"
 
@@ -43,12 +43,7 @@ class AsciiWireTest(unittest.TestCase):
         with socket.create_connection(("127.0.0.1", self.server.port)) as s:
             s.sendall(req)
             s.shutdown(socket.SHUT_WR)  # done sending, still reading
-            got = b""
-            while True:
-                chunk = s.recv(1 << 20)
-                if not chunk:
-                    break
-                got += chunk
+            got = read_to_close(s)
         self.assertEqual(got, b"STORED\r\n" * n)
 
     def test_half_closed_client_gets_every_large_reply(self):
@@ -64,12 +59,7 @@ class AsciiWireTest(unittest.TestCase):
         with socket.create_connection(("127.0.0.1", self.server.port)) as s:
             s.sendall(req)
             s.shutdown(socket.SHUT_WR)
-            got = b""
-            while True:
-                chunk = s.recv(1 << 20)
-                if not chunk:
-                    break
-                got += chunk
+            got = read_to_close(s)
         self.assertEqual(len(got), len(want))
         self.assertEqual(got, want)
 
