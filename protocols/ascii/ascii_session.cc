@@ -95,8 +95,7 @@ void AsciiSession::Send(const Response& r) {
     }
     *p++ = '\r';
     *p++ = '\n';
-    std::memcpy(p, r.value.data(), r.value.size());
-    p += r.value.size();
+    p = CopyBytes(p, r.value);
     *p++ = '\r';
     *p++ = '\n';
     out.Commit(static_cast<size_t>(p - start));

@@ -37,13 +37,6 @@ uint16_t WireStatusOf(Status status, CommandId command) {
   return kInternalError;
 }
 
-// An empty view may have a null data(), which memcpy must not be given.
-char* Copy(char* to, std::string_view from) {
-  if (from.empty()) return to;
-  std::memcpy(to, from.data(), from.size());
-  return to + from.size();
-}
-
 }  // namespace
 
 BinarySession::BinarySession(Executor& executor) : CodecSession(executor) {
@@ -94,9 +87,9 @@ void BinarySession::Packet(uint16_t status, uint64_t cas,
   std::memcpy(p + 12, &current_->request.opaque, 4);
   Store64(p + 16, cas);
   char* q = p + kHeaderSize;
-  q = Copy(q, extras);
-  q = Copy(q, key);
-  Copy(q, value);
+  q = CopyBytes(q, extras);
+  q = CopyBytes(q, key);
+  CopyBytes(q, value);
   out().Commit(kHeaderSize + body);
 }
 

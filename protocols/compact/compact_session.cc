@@ -339,7 +339,7 @@ void CompactSession::FieldString(uint8_t code, std::string_view text) {
   char* p = out().Reserve(2 + n);
   p[0] = static_cast<char>(code);
   p[1] = static_cast<char>(n);
-  std::memcpy(p + 2, text.data(), n);
+  CopyBytes(p + 2, text.substr(0, n));
   out().Commit(2 + n);
 }
 

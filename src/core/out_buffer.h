@@ -9,6 +9,14 @@
 
 namespace tinkercache {
 
+// Copies a view to `to` and returns the end of the copy. An empty view may
+// have a null data(), which memcpy must not be given even for zero bytes.
+inline char* CopyBytes(char* to, std::string_view from) {
+  if (from.empty()) return to;
+  std::memcpy(to, from.data(), from.size());
+  return to + from.size();
+}
+
 // A growable byte buffer that encoders append replies to and the server sends
 // with one write. Unlike std::string it never zero-fills what it reserves.
 class OutBuffer {
@@ -31,8 +39,7 @@ class OutBuffer {
   void Commit(size_t n) { size_ += n; }
 
   void Append(std::string_view s) {
-    if (s.empty()) return;  // data() may be null, which memcpy must not get
-    std::memcpy(Reserve(s.size()), s.data(), s.size());
+    CopyBytes(Reserve(s.size()), s);
     size_ += s.size();
   }
   void Append(char c) {
