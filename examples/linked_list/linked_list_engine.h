@@ -4,7 +4,9 @@
 // The smallest complete storage engine: every item in one std::list behind
 // one mutex, as in libmemcachedprotocol's first example. It trades speed
 // for brevity (a linear search per command) and is complete: it passes
-// memccapable and the engine conformance suite.
+// memccapable and the engine conformance suite. The meta protocol works
+// through Engine::Fetch's default, except invalidation (meta I), which needs
+// per-item stale marks this engine does not keep.
 
 #include <charconv>
 #include <list>
@@ -41,82 +43,91 @@ class LinkedListEngine final : public Engine {
     return Status::kOk;
   }
 
-  StoreResult Store(StoreMode mode, std::string_view key,
-                    std::string_view value, uint32_t flags, uint32_t deadline,
-                    std::optional<uint64_t> expected_cas) override {
-    if (!ItemFits(item_size_max_, key.size(), value.size())) {
+  StoreResult Store(const StoreArgs& args) override {
+    if (!ItemFits(item_size_max_, args.key.size(), args.value.size())) {
       return {Status::kTooLarge};
     }
+    const bool concat =
+        args.mode == StoreMode::kAppend || args.mode == StoreMode::kPrepend;
     std::lock_guard lock(mu_);
-    Item* item = Find(key);
-    if (expected_cas && item == nullptr) return {Status::kNotFound};
-    if (expected_cas && item->cas != *expected_cas) return {Status::kExists};
-    switch (mode) {
-      case StoreMode::kAdd:
-        if (item != nullptr) return {Status::kNotStored};
-        break;
-      case StoreMode::kReplace:
-      case StoreMode::kAppend:
-      case StoreMode::kPrepend:
-        if (item == nullptr) return {Status::kNotStored};
-        break;
-      case StoreMode::kSet:
-        break;
+    Item* item = Find(args.key);
+    if (item == nullptr && concat && args.vivify_deadline) {
+      return Place(nullptr, args, *args.vivify_deadline);
     }
-    if (mode == StoreMode::kAppend || mode == StoreMode::kPrepend) {
-      std::string joined = mode == StoreMode::kAppend
-                               ? item->value + std::string(value)
-                               : std::string(value) + item->value;
-      if (!ItemFits(item_size_max_, key.size(), joined.size())) {
+    if (item == nullptr && (concat || args.mode == StoreMode::kReplace) &&
+        !(args.expected_cas && args.mode == StoreMode::kReplace)) {
+      return {Status::kNotStored};
+    }
+    if (args.expected_cas && item == nullptr) return {Status::kNotFound};
+    // Stale marks (meta I) are not kept here: an older CAS is refused.
+    if (args.expected_cas && item->cas != *args.expected_cas) {
+      return {Status::kExists};
+    }
+    if (args.mode == StoreMode::kAdd && item != nullptr &&
+        !args.expected_cas) {
+      return {Status::kNotStored};
+    }
+    if (concat) {
+      std::string joined = args.mode == StoreMode::kAppend
+                               ? item->value + std::string(args.value)
+                               : std::string(args.value) + item->value;
+      if (!ItemFits(item_size_max_, args.key.size(), joined.size())) {
         return {Status::kTooLarge};
       }
       item->value = std::move(joined);
-    } else {
-      if (item == nullptr) {
-        items_.push_front(Item{std::string(key), {}, 0, 0, 0});
-        item = &items_.front();
-      }
-      item->value = std::string(value);
-      item->flags = flags;
-      item->deadline = deadline;
+      item->cas = args.new_cas ? *args.new_cas : ++next_cas_;
+      return {Status::kOk, item->cas};
     }
-    item->cas = ++next_cas_;
-    return {Status::kOk, item->cas};
+    return Place(item, args, args.deadline);
   }
 
-  Status Delete(std::string_view key,
-                std::optional<uint64_t> expected_cas) override {
+  Status Delete(const DeleteArgs& args) override {
+    if (args.invalidate) return Status::kInvalidArguments;  // no stale marks
     std::lock_guard lock(mu_);
     for (auto it = items_.begin(); it != items_.end(); ++it) {
-      if (it->key != key || Expired(*it)) continue;
-      if (expected_cas && it->cas != *expected_cas) return Status::kExists;
+      if (it->key != args.key || Expired(*it)) continue;
+      if (args.expected_cas && it->cas != *args.expected_cas) {
+        return Status::kExists;
+      }
       items_.erase(it);
       return Status::kOk;
     }
     return Status::kNotFound;
   }
 
-  ArithmeticResult Arithmetic(std::string_view key, bool increment,
-                              uint64_t delta, std::optional<NewCounter> create,
-                              std::optional<uint64_t> expected_cas) override {
+  ArithmeticResult Arithmetic(const ArithmeticArgs& args) override {
     std::lock_guard lock(mu_);
-    Item* item = Find(key);
+    Item* item = Find(args.key);
+    ArithmeticResult result;
     if (item == nullptr) {
-      if (!create || expected_cas) return {Status::kNotFound};
-      items_.push_front(Item{std::string(key), std::to_string(create->initial),
-                             0, create->deadline, ++next_cas_});
-      return {Status::kOk, create->initial, next_cas_};
+      if (!args.create) return {Status::kNotFound};
+      items_.push_front(Item{std::string(args.key),
+                             std::to_string(args.create->initial), 0,
+                             args.create->deadline, 0});
+      item = &items_.front();
+      result.value = args.create->initial;
+      result.created = true;
+    } else {
+      if (args.expected_cas && item->cas != *args.expected_cas) {
+        return {Status::kExists};
+      }
+      auto current = ParseCounter(item->value);
+      if (!current) return {Status::kNonNumeric};
+      result.value = args.increment            ? *current + args.delta
+                     : args.delta > *current ? 0
+                                             : *current - args.delta;
+      result.previous_deadline = item->deadline;
+      item->value = std::to_string(result.value);
     }
-    if (expected_cas && item->cas != *expected_cas) return {Status::kExists};
-    auto current = ParseCounter(item->value);
-    if (!current) return {Status::kNonNumeric};
-    const uint64_t next = increment ? *current + delta
-                          : delta > *current ? 0
-                                             : *current - delta;
-    item->value = std::to_string(next);
-    item->cas = ++next_cas_;
-    return {Status::kOk, next, item->cas};
+    if (args.new_deadline) item->deadline = *args.new_deadline;
+    item->cas = args.new_cas ? *args.new_cas : ++next_cas_;
+    result.cas = item->cas;
+    result.deadline = item->deadline;
+    return result;
   }
+  using Engine::Arithmetic;
+  using Engine::Delete;
+  using Engine::Store;
 
   void Flush(uint32_t when) override {
     std::lock_guard lock(mu_);
@@ -163,6 +174,19 @@ class LinkedListEngine final : public Engine {
       return &*it;
     }
     return nullptr;
+  }
+
+  // Sets a whole new value, over `item` or as a new item.
+  StoreResult Place(Item* item, const StoreArgs& args, uint32_t deadline) {
+    if (item == nullptr) {
+      items_.push_front(Item{std::string(args.key), {}, 0, 0, 0});
+      item = &items_.front();
+    }
+    item->value = std::string(args.value);
+    item->flags = args.flags;
+    item->deadline = deadline;
+    item->cas = args.new_cas ? *args.new_cas : ++next_cas_;
+    return {Status::kOk, item->cas};
   }
 
   static ItemView View(const Item& item) {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "src/core/codec_session.h"
@@ -29,6 +30,16 @@ struct Command {
   // Retrieval: the space-separated keys; empty when there is one key, which
   // is then request.key.
   std::string_view keys;
+  // Meta commands: the verb's second letter ('g', 's', 'd', 'a', 'n', 'e';
+  // 0 for the classic commands), the flag tokens, walked again to answer in
+  // their order, and the key as sent. A base64 key ("b") is decoded into
+  // decoded_key, which request.key then views.
+  char meta = 0;
+  bool meta_value = false;  // v: the reply carries the value
+  bool base64_key = false;
+  std::string_view meta_flags;
+  std::string_view key_token;
+  std::string decoded_key;
 };
 
 struct ParseResult : ParseOutcome {

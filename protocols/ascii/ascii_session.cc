@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/string_view.h"
 
 namespace tinkercache::ascii {
 
@@ -71,7 +75,24 @@ void AsciiSession::Line(std::string_view text) {
   out().Commit(text.size() + 2);
 }
 
+bool AsciiSession::CommonError(Status status) {
+  switch (status) {
+    case Status::kUnknownCommand:
+      Line("ERROR");
+      return true;
+    case Status::kInternalError:
+      Line("SERVER_ERROR internal error");
+      return true;
+    case Status::kInvalidArguments:
+      Line("CLIENT_ERROR bad command line format");
+      return true;
+    default:
+      return false;
+  }
+}
+
 void AsciiSession::Send(const Response& r) {
+  if (current_->meta != 0) return MetaSend(r);
   const Request& request = current_->request;
   OutBuffer& out = this->out();
   if (current_->retrieval) {
@@ -113,16 +134,7 @@ void AsciiSession::Send(const Response& r) {
       default: break;
     }
   }
-  switch (r.status) {
-    case Status::kUnknownCommand:
-      return Line("ERROR");
-    case Status::kInternalError:
-      return Line("SERVER_ERROR internal error");
-    case Status::kInvalidArguments:
-      return Line("CLIENT_ERROR bad command line format");
-    default:
-      break;
-  }
+  if (CommonError(r.status)) return;
   switch (request.command) {
     case CommandId::kSet:
     case CommandId::kAdd:
@@ -177,6 +189,244 @@ void AsciiSession::Send(const Response& r) {
     default:
       return;
   }
+}
+
+
+namespace {
+
+// Appends " <c><n>", a meta reply flag with its number.
+void Flag(OutBuffer& out, char c, uint64_t n) {
+  char* const start = out.Reserve(2 + 20);
+  char* p = start;
+  *p++ = ' ';
+  *p++ = c;
+  p = std::to_chars(p, p + 20, n).ptr;
+  out.Commit(static_cast<size_t>(p - start));
+}
+
+void SignedFlag(OutBuffer& out, char c, int64_t n) {
+  if (n >= 0) return Flag(out, c, static_cast<uint64_t>(n));
+  char* const start = out.Reserve(2 + 21);
+  char* p = start;
+  *p++ = ' ';
+  *p++ = c;
+  p = std::to_chars(p, p + 21, n).ptr;
+  out.Commit(static_cast<size_t>(p - start));
+}
+
+// "VA <length>" for a reply with a value, "HD" without.
+void ValueHead(OutBuffer& out, bool value, size_t length) {
+  if (value) {
+    out.Append("VA ");
+    out.AppendDecimal(length);
+  } else {
+    out.Append("HD");
+  }
+}
+
+// The TTL a "t" flag shows: memcached applies T and N (to an item it just
+// created) where they stand among the flags, so a "t" before them shows the
+// TTL from before; an item created by N starts without one.
+class TtlInOrder {
+ public:
+  explicit TtlInOrder(const Response& r) : r_(r) {}
+  void See(char flag) {
+    if (flag == 'T' || (flag == 'N' && (r_.item & kItemCreated))) set_ = true;
+  }
+  int32_t Now() const {
+    if (set_) return r_.ttl;
+    return (r_.item & kItemCreated) ? -1 : r_.ttl_before;
+  }
+
+ private:
+  const Response& r_;
+  bool set_ = false;
+};
+
+}  // namespace
+
+void AsciiSession::MetaKey(bool binary) {
+  const Command& c = *current_;
+  if (!binary) return out().Append(c.request.key);
+  if (c.base64_key) return out().Append(c.key_token);
+  // An item stored with a base64 key, asked for by its raw bytes.
+  std::string encoded;
+  absl::Base64Escape(
+      absl::string_view(c.request.key.data(), c.request.key.size()),
+      &encoded);
+  out().Append(encoded);
+}
+
+void AsciiSession::MetaEcho(std::string_view token, bool binary_key) {
+  OutBuffer& out = this->out();
+  if (token[0] == 'O') {
+    out.Append(' ');
+    out.Append(token);
+  } else if (token[0] == 'k') {
+    out.Append(" k");
+    MetaKey(binary_key);
+    if (binary_key) out.Append(" b");
+  }
+}
+
+void AsciiSession::MetaCode(std::string_view code) {
+  out().Append(code);
+  ForEachKey(current_->meta_flags,
+             [this](std::string_view token) {
+               MetaEcho(token, current_->base64_key);
+             });
+  out().Append("\r\n");
+}
+
+void AsciiSession::MetaSend(const Response& r) {
+  const Command& c = *current_;
+  if (CommonError(r.status)) return;
+  switch (c.meta) {
+    case 'n':
+      return Line("MN");
+    case 'g':
+      return MetaGetReply(r);
+    case 'e':
+      return MetaDebugReply(r);
+    case 's':
+      switch (r.status) {
+        case Status::kOk:
+          if (c.request.quiet) return;
+          return MetaStoreCode("HD", r.cas);
+        case Status::kNotStored: return MetaStoreCode("NS", 0);
+        case Status::kExists: return MetaStoreCode("EX", 0);
+        case Status::kNotFound: return MetaStoreCode("NF", 0);
+        case Status::kTooLarge:
+          return Line("SERVER_ERROR object too large for cache");
+        case Status::kNoMemory:
+          return Line("SERVER_ERROR out of memory storing object");
+        default: return Line("SERVER_ERROR internal error");
+      }
+    case 'd':
+      switch (r.status) {
+        case Status::kOk:
+          if (c.request.quiet) return;
+          return MetaCode("HD");
+        case Status::kExists: return MetaCode("EX");
+        default: return MetaCode("NF");
+      }
+    case 'a':
+      switch (r.status) {
+        case Status::kOk: return MetaArithmeticReply(r);
+        case Status::kNotFound: return MetaCode("NF");
+        case Status::kExists: return MetaCode("EX");
+        case Status::kNotStored: return MetaCode("NS");
+        case Status::kNonNumeric:
+          return Line(
+              "CLIENT_ERROR cannot increment or decrement non-numeric value");
+        case Status::kNoMemory: return Line("SERVER_ERROR out of memory");
+        default: return Line("SERVER_ERROR internal error");
+      }
+    default:
+      return;
+  }
+}
+
+void AsciiSession::MetaStoreCode(std::string_view code, uint64_t cas) {
+  OutBuffer& out = this->out();
+  out.Append(code);
+  ForEachKey(current_->meta_flags, [&](std::string_view token) {
+    if (token[0] == 'c') {
+      Flag(out, 'c', cas);  // 0 when nothing was stored
+    } else {
+      MetaEcho(token, current_->base64_key);
+    }
+  });
+  out.Append("\r\n");
+}
+
+void AsciiSession::MetaGetReply(const Response& r) {
+  const Command& c = *current_;
+  if (r.status == Status::kNotFound) {
+    if (!c.request.quiet) MetaCode("EN");
+    return;
+  }
+  if (r.status != Status::kOk) return Line("SERVER_ERROR internal error");
+  OutBuffer& out = this->out();
+  // C: a client that holds this version gets no value again.
+  const bool unchanged = c.request.cas != 0 && r.cas == c.request.cas;
+  const bool value = c.meta_value && !unchanged;
+  ValueHead(out, value, r.value.size());
+  TtlInOrder ttl(r);
+  ForEachKey(c.meta_flags, [&](std::string_view token) {
+    ttl.See(token[0]);
+    switch (token[0]) {
+      case 's': return Flag(out, 's', r.value.size());
+      case 't': return SignedFlag(out, 't', ttl.Now());
+      case 'c': return Flag(out, 'c', r.cas);
+      case 'f': return Flag(out, 'f', r.flags);
+      case 'l': return Flag(out, 'l', r.idle);
+      case 'h': return Flag(out, 'h', (r.item & kItemHitBefore) ? 1 : 0);
+      // A hit shows its key as it was stored.
+      default: return MetaEcho(token, r.item & kItemBinaryKey);
+    }
+  });
+  // Z before X before W, as memcached orders them.
+  if (r.item & kItemTokenSent) out.Append(" Z");
+  if (r.item & kItemStale) out.Append(" X");
+  if (r.item & kItemWon) out.Append(" W");
+  out.Append("\r\n");
+  if (value) {
+    char* const start = out.Reserve(r.value.size() + 2);
+    char* p = CopyBytes(start, r.value);
+    *p++ = '\r';
+    *p++ = '\n';
+    out.Commit(static_cast<size_t>(p - start));
+  }
+}
+
+void AsciiSession::MetaArithmeticReply(const Response& r) {
+  const Command& c = *current_;
+  // Quiet hides a change of an existing counter; memcached still answers
+  // one that N just created.
+  if (c.request.quiet && !(r.item & kItemCreated)) return;
+  OutBuffer& out = this->out();
+  char digits[20];
+  const size_t n = static_cast<size_t>(
+      std::to_chars(digits, digits + 20, r.number).ptr - digits);
+  ValueHead(out, c.meta_value, n);
+  TtlInOrder ttl(r);
+  ForEachKey(c.meta_flags, [&](std::string_view token) {
+    ttl.See(token[0]);
+    switch (token[0]) {
+      case 'c': return Flag(out, 'c', r.cas);
+      case 't': return SignedFlag(out, 't', ttl.Now());
+      default: return MetaEcho(token, current_->base64_key);
+    }
+  });
+  out.Append("\r\n");
+  if (c.meta_value) {
+    out.Append(std::string_view(digits, n));
+    out.Append("\r\n");
+  }
+}
+
+void AsciiSession::MetaDebugReply(const Response& r) {
+  if (r.status != Status::kOk) return Line("EN");
+  OutBuffer& out = this->out();
+  out.Append("ME ");
+  MetaKey(r.item & kItemBinaryKey);
+  // memcached prints the expiry as now minus the deadline.
+  out.Append(" exp=");
+  const int64_t exp = r.ttl < 0 ? -1 : -static_cast<int64_t>(r.ttl);
+  char number[21];
+  out.Append(std::string_view(
+      number,
+      static_cast<size_t>(std::to_chars(number, number + 21, exp).ptr -
+                          number)));
+  out.Append(" la=");
+  out.AppendDecimal(r.idle);
+  out.Append(" cas=");
+  out.AppendDecimal(r.cas);
+  out.Append((r.item & kItemHitBefore) ? " fetch=yes" : " fetch=no");
+  out.Append(" cls=1 size=");
+  out.AppendDecimal(r.number);
+  out.Append("\r\n");
 }
 
 }  // namespace tinkercache::ascii

@@ -21,6 +21,21 @@ class AsciiSession final : public CodecSession<AsciiSession, Command> {
  private:
   void Send(const Response& response) override;
   void Line(std::string_view text);
+  // Answers the statuses every command answers alike; false for others.
+  bool CommonError(Status status);
+
+  // Meta command replies: the code, then the reply flags in the order of
+  // the request's flags.
+  void MetaSend(const Response& r);
+  void MetaGetReply(const Response& r);
+  void MetaArithmeticReply(const Response& r);
+  void MetaDebugReply(const Response& r);
+  void MetaStoreCode(std::string_view code, uint64_t cas);
+  // A code with the opaque and key flags only.
+  void MetaCode(std::string_view code);
+  // Echoes an opaque or key flag; the key in base64 when `binary_key`.
+  void MetaEcho(std::string_view token, bool binary_key);
+  void MetaKey(bool binary);
 
   Limits limits_;
   const Command* current_ = nullptr;

@@ -220,7 +220,7 @@ ParseResult Parse(std::string_view input, const Limits& limits,
       const uint32_t exptime = Load32(ext + 16);
       // All ones: fail on a missing key instead of creating it.
       q.create = exptime != 0xffffffffu;
-      q.exptime = q.create ? exptime : 0;
+      q.vivify_exptime = q.create ? exptime : 0;
       break;
     }
     case Shape::kTouch:

@@ -286,6 +286,7 @@ bool CompactSession::Go() {
   if (mask_ & TC_REG_INITIAL) {
     request.create = true;
     request.initial = initial_;
+    request.vivify_exptime = request.exptime;
   }
   request.opaque = opaque_;
   if (request.command == CommandId::kStats) {

@@ -11,6 +11,7 @@
   X(cmd_set)                    \
   X(cmd_flush)                  \
   X(cmd_touch)                  \
+  X(cmd_meta)                   \
   X(get_hits)                   \
   X(get_misses)                 \
   X(delete_misses)              \
@@ -30,6 +31,9 @@
 // X(Id, name, counter, hit counter, miss counter); `none` counts nothing.
 // `counter` is bumped once per execution; hit/miss by the outcome (kOk is a
 // hit, kNotFound a miss). Storage commands also count too-large/no-memory.
+// The meta protocol's mg/ms/md/ma/mn are these same commands with options
+// (Request::meta), so they count as memcached counts them; only its debug
+// command "me" is a command of its own.
 #define TINKERCACHE_COMMANDS(X)                                         \
   X(Get, "get", cmd_get, get_hits, get_misses)                          \
   X(GetAndTouch, "gat", cmd_touch, touch_hits, touch_misses)            \
@@ -44,6 +48,7 @@
   X(Incr, "incr", none, incr_hits, incr_misses)                         \
   X(Decr, "decr", none, decr_hits, decr_misses)                         \
   X(Flush, "flush_all", cmd_flush, none, none)                          \
+  X(MetaDebug, "me", cmd_meta, none, none)                              \
   X(Stats, "stats", none, none, none)                                   \
   X(Version, "version", none, none, none)                               \
   X(Verbosity, "verbosity", none, none, none)                           \

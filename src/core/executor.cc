@@ -69,7 +69,11 @@ Status Executor::Execute(const Request& request, ResponseSink& sink) {
     status = (handler_.*kCallbacks[static_cast<size_t>(request.command)])(
         request, sink);
   }
-  Count(request.command, status);
+  // memcached counts a meta get-and-touch that misses as a get miss.
+  const bool meta_touch_miss = request.command == CommandId::kGetAndTouch &&
+                               status == Status::kNotFound &&
+                               (request.meta & kMetaReport) != 0;
+  Count(meta_touch_miss ? CommandId::kGet : request.command, status);
   return status;
 }
 

@@ -8,6 +8,17 @@ std::optional<uint64_t> CasOf(const Request& request) {
   return request.cas;
 }
 
+std::optional<uint64_t> NewCasOf(const Request& request) {
+  if (!(request.meta & kMetaNewCas)) return std::nullopt;
+  return request.new_cas;
+}
+
+// Seconds left until `deadline` (-1: none), as the meta protocol reports.
+int32_t Remaining(uint32_t deadline, uint32_t now) {
+  if (deadline == 0) return -1;
+  return deadline > now ? static_cast<int32_t>(deadline - now) : 0;
+}
+
 // Forwards a hit to the protocol while the engine pins the item.
 class HitSender {
  public:
@@ -30,13 +41,55 @@ class HitSender {
 }  // namespace
 
 Status EngineHandler::Get(const Request& request, ResponseSink& sink) {
+  if (request.meta != 0) return Fetch(request, std::nullopt, sink);
   const Status status = engine_.Get(request.key, HitSender(request, sink));
   return status == Status::kOk ? status : Reply(sink, status);
 }
 
 Status EngineHandler::GetAndTouch(const Request& request, ResponseSink& sink) {
+  if (request.meta != 0) {
+    return Fetch(request, Deadline(request.exptime), sink);
+  }
   const Status status = engine_.GetAndTouch(
       request.key, Deadline(request.exptime), HitSender(request, sink));
+  return status == Status::kOk ? status : Reply(sink, status);
+}
+
+Status EngineHandler::MetaDebug(const Request& request, ResponseSink& sink) {
+  Request peek = request;
+  peek.meta = kMetaReport | kMetaNoBump;
+  return Fetch(peek, std::nullopt, sink);
+}
+
+Status EngineHandler::Fetch(const Request& request,
+                            std::optional<uint32_t> new_deadline,
+                            ResponseSink& sink) {
+  const uint32_t now = clock_.NowSeconds();
+  FetchArgs args;
+  args.key = request.key;
+  args.bump = !(request.meta & kMetaNoBump);
+  args.new_deadline = new_deadline;
+  if (request.meta & kMetaVivify) {
+    args.vivify_deadline = Deadline(request.vivify_exptime);
+  }
+  if (request.meta & kMetaRecache) {
+    args.recache_deadline = Deadline(request.recache_exptime);
+  }
+  const Status status = engine_.Fetch(args, [&](const ItemView& item) {
+    Response r;
+    r.flags = item.flags;
+    r.cas = item.cas;
+    r.key = request.key;
+    r.value = item.value;
+    r.number = item.footprint;
+    r.ttl = Remaining(item.deadline, now);
+    r.ttl_before = Remaining(item.previous_deadline, now);
+    r.idle = item.last_access != 0 && item.last_access < now
+                 ? now - item.last_access
+                 : 0;
+    r.item = item.state;
+    sink.Send(r);
+  });
   return status == Status::kOk ? status : Reply(sink, status);
 }
 
@@ -56,9 +109,15 @@ Status EngineHandler::Touch(const Request& request, ResponseSink& sink) {
 Status EngineHandler::Store(StoreMode mode, const Request& request,
                             ResponseSink& sink,
                             std::optional<uint64_t> expected_cas) {
-  const StoreResult result =
-      engine_.Store(mode, request.key, request.value, request.flags,
-                    Deadline(request.exptime), expected_cas);
+  StoreArgs args{mode, request.key, request.value, request.flags,
+                 Deadline(request.exptime), expected_cas};
+  args.new_cas = NewCasOf(request);
+  args.invalidate = (request.meta & kMetaInvalidate) != 0;
+  args.binary_key = (request.meta & kMetaBinaryKey) != 0;
+  if (request.meta & kMetaVivify) {
+    args.vivify_deadline = Deadline(request.vivify_exptime);
+  }
+  const StoreResult result = engine_.Store(args);
   Response r;
   r.status = result.status;
   r.cas = result.cas;
@@ -87,21 +146,31 @@ Status EngineHandler::Cas(const Request& request, ResponseSink& sink) {
 }
 
 Status EngineHandler::Delete(const Request& request, ResponseSink& sink) {
-  return Reply(sink, engine_.Delete(request.key, CasOf(request)));
+  DeleteArgs args{request.key, CasOf(request)};
+  args.invalidate = (request.meta & kMetaInvalidate) != 0;
+  if (request.meta & kMetaTouch) args.new_deadline = Deadline(request.exptime);
+  args.new_cas = NewCasOf(request);
+  return Reply(sink, engine_.Delete(args));
 }
 
 Status EngineHandler::Arithmetic(bool increment, const Request& request,
                                  ResponseSink& sink) {
-  std::optional<NewCounter> create;
+  const uint32_t now = clock_.NowSeconds();
+  ArithmeticArgs args{request.key, increment, request.delta};
   if (request.create) {
-    create = NewCounter{request.initial, Deadline(request.exptime)};
+    args.create = NewCounter{request.initial, Deadline(request.vivify_exptime)};
   }
-  const ArithmeticResult result = engine_.Arithmetic(
-      request.key, increment, request.delta, create, CasOf(request));
+  args.expected_cas = CasOf(request);
+  if (request.meta & kMetaTouch) args.new_deadline = Deadline(request.exptime);
+  args.new_cas = NewCasOf(request);
+  const ArithmeticResult result = engine_.Arithmetic(args);
   Response r;
   r.status = result.status;
   r.number = result.value;
   r.cas = result.cas;
+  r.ttl = Remaining(result.deadline, now);
+  r.ttl_before = Remaining(result.previous_deadline, now);
+  if (result.created) r.item = kItemCreated;
   sink.Send(r);
   return result.status;
 }

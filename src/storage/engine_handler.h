@@ -27,6 +27,7 @@ class EngineHandler : public Handler {
   Status Incr(const Request& request, ResponseSink& sink) override;
   Status Decr(const Request& request, ResponseSink& sink) override;
   Status Flush(const Request& request, ResponseSink& sink) override;
+  Status MetaDebug(const Request& request, ResponseSink& sink) override;
   Status Stats(const Request& request, ResponseSink& sink) override;
 
   Engine& engine() { return engine_; }
@@ -41,6 +42,9 @@ class EngineHandler : public Handler {
                std::optional<uint64_t> expected_cas);
   Status Arithmetic(bool increment, const Request& request,
                     ResponseSink& sink);
+  // A get with meta options: answers with the item's metadata.
+  Status Fetch(const Request& request, std::optional<uint32_t> new_deadline,
+               ResponseSink& sink);
 
   Engine& engine_;
   const Clock& clock_;

@@ -13,6 +13,7 @@
 #include "absl/hash/hash.h"
 #include "src/core/numbers.h"
 #include "src/core/settings.h"
+#include "src/core/stampede.h"
 #include "src/storage/item_table.h"
 
 namespace tinkercache {
@@ -24,7 +25,7 @@ struct MemoryEngine::Item {
   uint32_t value_length;
   uint8_t key_length;
   uint8_t bits;
-  uint16_t unused;
+  uint16_t access;  // unix seconds of the last access, modulo 2^16
 
   char* key_data() { return reinterpret_cast<char*>(this + 1); }
   char* value_data() { return key_data() + key_length; }
@@ -112,7 +113,32 @@ using Shard = MemoryEngine::Shard;
 
 constexpr uint8_t kReferenced = 1;  // CLOCK: used since the hand last passed
 constexpr uint8_t kFetched = 2;     // read at least once
+constexpr uint8_t kStale = 4;       // stampede marks (src/core/stampede.h)
+constexpr uint8_t kTokenSent = 8;
+constexpr uint8_t kBinaryKey = 16;  // StoreArgs::binary_key
 constexpr uint64_t kReclaimSlotsPerTick = 64;
+
+// The last access fits the header's 16 spare bits as seconds modulo 2^16.
+// The reclaimer visits every item well within that period and holds the
+// stamp of an item idle for longer at kIdleHorizon, so an age reads exactly
+// up to about nine hours and as "at least kIdleHorizon" beyond.
+constexpr uint32_t kIdleHorizon = 1u << 15;
+
+uint16_t Stamp(uint32_t now) { return static_cast<uint16_t>(now); }
+
+uint32_t SecondsIdle(const Item* item, uint32_t now) {
+  return static_cast<uint16_t>(Stamp(now) - item->access);
+}
+
+StampedeMarks MarksOf(const Item* item) {
+  return {(item->bits & kStale) != 0, (item->bits & kTokenSent) != 0};
+}
+
+void SetMarks(Item* item, StampedeMarks marks) {
+  item->bits = static_cast<uint8_t>((item->bits & ~(kStale | kTokenSent)) |
+                                    (marks.stale ? kStale : 0) |
+                                    (marks.token_sent ? kTokenSent : 0));
+}
 
 uint64_t HashKey(std::string_view key) {
   // Through absl::string_view: Abseil's own string hash. (Debian's
@@ -130,9 +156,10 @@ uint64_t Charge(const Item* item) {
 }
 
 Item* NewItem(std::string_view key, size_t value_length, uint32_t flags,
-              uint32_t deadline) {
+              uint32_t deadline, uint32_t now) {
   void* mem = ::operator new(sizeof(Item) + key.size() + value_length);
   Item* item = new (mem) Item{};
+  item->access = Stamp(now);
   item->flags = flags;
   item->deadline = deadline;
   item->value_length = static_cast<uint32_t>(value_length);
@@ -212,6 +239,11 @@ struct MemoryEngine::Located {
     // bits, a per-shard sequence above.
     return (++shard.cas_seq << shard_bits) | shard.index;
   }
+  // A client's explicit CAS (meta E) or the next unique one.
+  uint64_t CasFor(const std::optional<uint64_t>& explicit_cas, int shard_bits)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+    return explicit_cas ? *explicit_cas : NextCas(shard_bits);
+  }
 
   // Puts `fresh` in `slot` (replacing that item, which has the same key)
   // or, with kNone, adds it. Adding may rebuild the table (a shard only
@@ -244,7 +276,12 @@ struct MemoryEngine::Located {
       if (item == nullptr) continue;
       if (item->Expired(now)) {
         freed += Bury(slot, /*evicted=*/false);
-      } else if (evict && !(item->bits & kReferenced)) {
+        continue;
+      }
+      if (SecondsIdle(item, now) > kIdleHorizon) {
+        item->access = static_cast<uint16_t>(Stamp(now) - kIdleHorizon);
+      }
+      if (evict && !(item->bits & kReferenced)) {
         freed += Bury(slot, /*evicted=*/true);
       } else if (evict) {
         item->bits &= ~kReferenced;
@@ -386,6 +423,7 @@ Status MemoryEngine::Lookup(std::string_view key,
         slot != kNone) {
       Item* item = at.at(slot);
       item->bits |= kReferenced | kFetched;
+      item->access = Stamp(now);
       if (new_deadline) item->deadline = *new_deadline;
       visit(View(item));
       status = Status::kOk;
@@ -396,10 +434,67 @@ Status MemoryEngine::Lookup(std::string_view key,
   return status;
 }
 
-StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
-                                std::string_view value, uint32_t flags,
-                                uint32_t deadline,
-                                std::optional<uint64_t> expected_cas) {
+Status MemoryEngine::Fetch(const FetchArgs& args, ItemVisitor visit) {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  const uint64_t hash = HashKey(args.key);
+  Located at{ShardFor(hash), hash, args.key};
+  // A vivified item is built before the lock, as stores are; without room
+  // for it the miss stays a miss.
+  Item* fresh = nullptr;
+  if (args.vivify_deadline && !args.key.empty() &&
+      args.key.size() <= kMaxKeyLength) {
+    fresh = NewItem(args.key, 0, 0, *args.vivify_deadline, now);
+    if (!MakeRoom(Charge(fresh))) {
+      ::operator delete(fresh);
+      fresh = nullptr;
+    }
+  }
+  Status status = Status::kNotFound;
+  {
+    ShardLock lock(&at.shard.mu);
+    const uint64_t before = at.shard.bytes;
+    const size_t slot = at.FindLive(now, /*count_get=*/true);
+    Item* item = slot != kNone ? at.at(slot) : nullptr;
+    const bool created = item == nullptr && fresh != nullptr;
+    if (created) {
+      fresh->cas = at.NextCas(options_.shard_bits);
+      at.Place(kNone, fresh);
+      item = fresh;
+      fresh = nullptr;
+    }
+    if (item != nullptr) {
+      ItemView view = View(item);
+      view.previous_deadline = item->deadline;
+      view.last_access = now - SecondsIdle(item, now);
+      if (args.new_deadline) item->deadline = *args.new_deadline;
+      StampedeMarks marks = MarksOf(item);
+      view.state = OnFetch(marks, created, item->deadline,
+                           args.recache_deadline.value_or(0));
+      SetMarks(item, marks);
+      if (created) view.state |= kItemCreated;
+      if (item->bits & kFetched) view.state |= kItemHitBefore;
+      if (item->bits & kBinaryKey) view.state |= kItemBinaryKey;
+      if (args.bump) {
+        item->bits |= kReferenced | kFetched;
+        item->access = Stamp(now);
+      }
+      view.deadline = item->deadline;
+      view.footprint = static_cast<uint32_t>(Charge(item));
+      visit(view);
+      status = Status::kOk;
+    }
+    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
+  }
+  if (fresh != nullptr) ::operator delete(fresh);
+  FreeAll(at.graveyard);
+  return status;
+}
+
+StoreResult MemoryEngine::Store(const StoreArgs& args) {
+  const std::string_view key = args.key;
+  const std::string_view value = args.value;
+  const StoreMode mode = args.mode;
   if (key.empty() || key.size() > kMaxKeyLength) {
     return {Status::kInvalidArguments};
   }
@@ -415,7 +510,7 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
   // Whole-value stores build the item before taking the lock.
   Item* fresh = nullptr;
   if (!concat) {
-    fresh = NewItem(key, value.size(), flags, deadline);
+    fresh = NewItem(key, value.size(), args.flags, args.deadline, now);
     std::memcpy(fresh->value_data(), value.data(), value.size());
     if (!MakeRoom(Charge(fresh))) {
       ::operator delete(fresh);
@@ -431,21 +526,37 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
     const uint64_t before = at.shard.bytes;
     const size_t slot = at.FindLive(now);
     Item* current = slot != kNone ? at.at(slot) : nullptr;
-    if (expected_cas && current == nullptr) {
-      result.status = Status::kNotFound;
-    } else if (expected_cas && current->cas != *expected_cas) {
-      result.status = Status::kExists;
-    } else if ((mode == StoreMode::kAdd && current != nullptr) ||
-               (mode != StoreMode::kSet && mode != StoreMode::kAdd &&
-                current == nullptr)) {
-      if (current != nullptr) current->bits |= kReferenced;
+    StampedeMarks marks;
+    if (current == nullptr) {
+      if (concat && args.vivify_deadline) {
+        fresh = NewItem(key, value.size(), args.flags, *args.vivify_deadline,
+                        now);
+        std::memcpy(fresh->value_data(), value.data(), value.size());
+      } else if (concat || mode == StoreMode::kReplace) {
+        result.status = args.expected_cas && !concat ? Status::kNotFound
+                                                     : Status::kNotStored;
+      } else if (args.expected_cas) {
+        result.status = Status::kNotFound;
+      }
+    } else if (args.expected_cas && current->cas != *args.expected_cas) {
+      // Invalidation accepts an older CAS: the value is stored but stale,
+      // keeping the item's deadline and whether a client already won.
+      if (args.invalidate && !concat && mode != StoreMode::kAdd &&
+          *args.expected_cas < current->cas) {
+        marks = {true, (current->bits & kTokenSent) != 0};
+        fresh->deadline = current->deadline;
+      } else {
+        result.status = Status::kExists;
+      }
+    } else if (mode == StoreMode::kAdd && !args.expected_cas) {
+      current->bits |= kReferenced;
       result.status = Status::kNotStored;
     } else if (concat) {
       const size_t length = current->value_length + value.size();
       if (!ItemFits(options_.item_size_max, key.size(), length)) {
         result.status = Status::kTooLarge;
       } else {
-        fresh = NewItem(key, length, current->flags, current->deadline);
+        fresh = NewItem(key, length, current->flags, current->deadline, now);
         char* out = fresh->value_data();
         if (mode == StoreMode::kAppend) {
           std::memcpy(out, current->value_data(), current->value_length);
@@ -458,8 +569,9 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
       }
     }
     if (result.status == Status::kOk) {
-      fresh->cas = at.NextCas(options_.shard_bits);
-      fresh->bits = kReferenced;
+      fresh->cas = at.CasFor(args.new_cas, options_.shard_bits);
+      fresh->bits = kReferenced | (args.binary_key ? kBinaryKey : 0);
+      SetMarks(fresh, marks);
       result.cas = fresh->cas;
       at.Place(slot, fresh);
       fresh = nullptr;
@@ -472,19 +584,26 @@ StoreResult MemoryEngine::Store(StoreMode mode, std::string_view key,
   return result;
 }
 
-Status MemoryEngine::Delete(std::string_view key,
-                            std::optional<uint64_t> expected_cas) {
+Status MemoryEngine::Delete(const DeleteArgs& args) {
   const uint32_t now = Now();
   RunDueFlush(now);
-  const uint64_t hash = HashKey(key);
-  Located at{ShardFor(hash), hash, key};
+  const uint64_t hash = HashKey(args.key);
+  Located at{ShardFor(hash), hash, args.key};
   Status status = Status::kNotFound;
   {
     ShardLock lock(&at.shard.mu);
     const uint64_t before = at.shard.bytes;
     if (const size_t slot = at.FindLive(now); slot != kNone) {
-      if (expected_cas && at.at(slot)->cas != *expected_cas) {
+      Item* item = at.at(slot);
+      if (args.expected_cas && item->cas != *args.expected_cas) {
         status = Status::kExists;
+      } else if (args.invalidate) {
+        StampedeMarks marks = MarksOf(item);
+        OnInvalidate(marks);
+        SetMarks(item, marks);
+        item->cas = at.CasFor(args.new_cas, options_.shard_bits);
+        if (args.new_deadline) item->deadline = *args.new_deadline;
+        status = Status::kOk;
       } else {
         at.Remove(slot);
         status = Status::kOk;
@@ -496,9 +615,8 @@ Status MemoryEngine::Delete(std::string_view key,
   return status;
 }
 
-ArithmeticResult MemoryEngine::Arithmetic(
-    std::string_view key, bool increment, uint64_t delta,
-    std::optional<NewCounter> create, std::optional<uint64_t> expected_cas) {
+ArithmeticResult MemoryEngine::Arithmetic(const ArithmeticArgs& args) {
+  const std::string_view key = args.key;
   if (key.empty() || key.size() > kMaxKeyLength) {
     return {Status::kInvalidArguments};
   }
@@ -513,29 +631,31 @@ ArithmeticResult MemoryEngine::Arithmetic(
     const uint64_t before = at.shard.bytes;
     const size_t slot = at.FindLive(now);
     char digits[20];
+    Item* changed = nullptr;
     if (slot == kNone) {
-      if (!create || expected_cas) {
+      if (!args.create) {
         result.status = Status::kNotFound;
       } else {
         const size_t n = static_cast<size_t>(
-            std::to_chars(digits, digits + 20, create->initial).ptr - digits);
-        Item* fresh = NewItem(key, n, 0, create->deadline);
-        std::memcpy(fresh->value_data(), digits, n);
-        fresh->cas = at.NextCas(options_.shard_bits);
-        fresh->bits = kReferenced;
-        at.Place(kNone, fresh);
-        result.value = create->initial;
-        result.cas = fresh->cas;
+            std::to_chars(digits, digits + 20, args.create->initial).ptr -
+            digits);
+        changed = NewItem(key, n, 0, args.create->deadline, now);
+        std::memcpy(changed->value_data(), digits, n);
+        changed->bits = kReferenced;
+        at.Place(kNone, changed);
+        result.value = args.create->initial;
+        result.created = true;
       }
-    } else if (expected_cas && at.at(slot)->cas != *expected_cas) {
+    } else if (args.expected_cas && at.at(slot)->cas != *args.expected_cas) {
       result.status = Status::kExists;
     } else if (auto current = ParseCounter(at.at(slot)->value())) {
       Item* item = at.at(slot);
+      result.previous_deadline = item->deadline;
       uint64_t next;
-      if (increment) {
-        next = *current + delta;  // wraps at 2^64 like memcached
+      if (args.increment) {
+        next = *current + args.delta;  // wraps at 2^64 like memcached
       } else {
-        next = delta > *current ? 0 : *current - delta;
+        next = args.delta > *current ? 0 : *current - args.delta;
       }
       const size_t n = static_cast<size_t>(
           std::to_chars(digits, digits + 20, next).ptr - digits);
@@ -543,20 +663,23 @@ ArithmeticResult MemoryEngine::Arithmetic(
         // In place, space-padded as memcached does: the length stays.
         std::memcpy(item->value_data(), digits, n);
         std::memset(item->value_data() + n, ' ', item->value_length - n);
-        item->cas = at.NextCas(options_.shard_bits);
-        item->bits |= kReferenced | kFetched;
-        result.cas = item->cas;
+        changed = item;
       } else {
-        Item* fresh = NewItem(key, n, item->flags, item->deadline);
-        std::memcpy(fresh->value_data(), digits, n);
-        fresh->cas = at.NextCas(options_.shard_bits);
-        fresh->bits = kReferenced | kFetched;
-        at.Place(slot, fresh);
-        result.cas = fresh->cas;
+        changed = NewItem(key, n, item->flags, item->deadline, now);
+        std::memcpy(changed->value_data(), digits, n);
+        at.Place(slot, changed);
       }
+      changed->bits |= kReferenced | kFetched;
+      changed->access = Stamp(now);
       result.value = next;
     } else {
       result.status = Status::kNonNumeric;
+    }
+    if (changed != nullptr) {
+      changed->cas = at.CasFor(args.new_cas, options_.shard_bits);
+      if (args.new_deadline) changed->deadline = *args.new_deadline;
+      result.cas = changed->cas;
+      result.deadline = changed->deadline;
     }
     bytes_delta = static_cast<int64_t>(at.shard.bytes - before);
     Account(at.shard, bytes_delta);

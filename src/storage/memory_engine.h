@@ -38,14 +38,13 @@ class MemoryEngine final : public Engine {
   Status Get(std::string_view key, ItemVisitor visit) override;
   Status GetAndTouch(std::string_view key, uint32_t deadline,
                      ItemVisitor visit) override;
-  StoreResult Store(StoreMode mode, std::string_view key,
-                    std::string_view value, uint32_t flags, uint32_t deadline,
-                    std::optional<uint64_t> expected_cas) override;
-  Status Delete(std::string_view key,
-                std::optional<uint64_t> expected_cas) override;
-  ArithmeticResult Arithmetic(std::string_view key, bool increment,
-                              uint64_t delta, std::optional<NewCounter> create,
-                              std::optional<uint64_t> expected_cas) override;
+  Status Fetch(const FetchArgs& args, ItemVisitor visit) override;
+  StoreResult Store(const StoreArgs& args) override;
+  Status Delete(const DeleteArgs& args) override;
+  ArithmeticResult Arithmetic(const ArithmeticArgs& args) override;
+  using Engine::Arithmetic;
+  using Engine::Delete;
+  using Engine::Store;
   void Flush(uint32_t when) override;
   bool WriteStats(std::string_view group, StatWriter& out) override;
   void ResetStats() override;

@@ -35,7 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (whole.status == ParseStatus::kError && whole.close) break;
     FUZZ_CHECK(whole.consumed > 0);
     if (whole.status == ParseStatus::kOk) {
-      FUZZ_CHECK(Within(command.request.key, input));
+      // A base64 key (meta "b") is decoded beside the input.
+      FUZZ_CHECK(Within(command.request.key, input) ||
+                 (command.base64_key &&
+                  command.request.key.data() == command.decoded_key.data()));
+      FUZZ_CHECK(Within(command.key_token, input));
+      FUZZ_CHECK(Within(command.meta_flags, input));
       FUZZ_CHECK(Within(command.request.value, input));
       FUZZ_CHECK(Within(command.keys, input));
       FUZZ_CHECK(command.request.key.size() <= 250);

@@ -26,6 +26,16 @@ ASCII = [
     b"verbosity 1\r\n", b"quit\r\n", b"set k 0 0 99999999\r\n",
     b"set k 0 0 -1\r\n", b"bogus\r\n", b"get\r\n", b"set k 0 0 3\r\nabcde\r\n",
     b"set n 0 0 2\r\n10\r\nincr n 1\r\nget n\r\n", b"get k\n", b"\r\n",
+    # The meta commands, with every flag somewhere.
+    b"mn\r\n", b"mg k v\r\n", b"mg k s v c f k t h l O1 q u\r\n",
+    b"mg k N30 R10 T5 v\r\n", b"mg Zm9v b k v\r\n", b"mg k C5 v P L\r\n",
+    b"ms k 3 T0 F5 c k\r\nabc\r\n", b"ms k 3 MA N30\r\nabc\r\n",
+    b"ms k 3 ME q\r\nabc\r\n", b"ms k 3 C1 I E9\r\nabc\r\n",
+    b"ms k 3 MZ\r\nabc\r\n", b"ms k S3\r\nabc\r\n",
+    b"md k q\r\n", b"md k I T30 C1 E2 k O1\r\n", b"ma k\r\n",
+    b"ma k N0 J10 D5 MD v t c E3 T9\r\n", b"me k\r\n", b"me Zm9v b\r\n",
+    b"mg k v v\r\n", b"mg k a b c d e f g h i j k l m n o p q r\r\n",
+    b"ms k 3\r\nabc\r\nmd k I\r\nmg k v c\r\nmg k v\r\n",
 ]
 
 

@@ -1,6 +1,7 @@
 // The storage contract every engine must keep, as a typed suite: an engine
 // joins by adding one line to EngineTypes below.
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -221,6 +222,91 @@ TYPED_TEST(EngineConformance, GeneralStatsGroupIsKnown) {
   StatWriter out(sink);
   EXPECT_TRUE(this->engine_->WriteStats("", out));
   EXPECT_FALSE(this->engine_->WriteStats("no-such-group", out));
+}
+
+TYPED_TEST(EngineConformance, CasRulesPerMode) {
+  // Append/prepend with a CAS: a miss is "not stored", as in memcached.
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "x", 0, 0, 5).status,
+            Status::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "x", 0, 0, 5).status,
+            Status::kNotFound);
+  const uint64_t cas = this->Set("k", "v").cas;
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "x", 0, 0, cas + 1).status,
+            Status::kExists);
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "x", 0, 0, cas).status,
+            Status::kOk);
+  EXPECT_EQ(this->Value("k"), "vx");
+}
+
+TYPED_TEST(EngineConformance, ExplicitNewCas) {
+  StoreArgs set{StoreMode::kSet, "k", "v"};
+  set.new_cas = 77;
+  EXPECT_EQ(this->engine_->Store(set).cas, 77u);
+  std::string value;
+  EXPECT_EQ(this->Item("k", &value).cas, 77u);
+  ArithmeticArgs incr{"n", true, 1, NewCounter{5, 0}};
+  incr.new_cas = 9;
+  const ArithmeticResult r = this->engine_->Arithmetic(incr);
+  EXPECT_EQ(r.cas, 9u);
+  EXPECT_TRUE(r.created);
+  EXPECT_EQ(r.value, 5u);
+}
+
+TYPED_TEST(EngineConformance, AppendVivifiesWhenAsked) {
+  StoreArgs append{StoreMode::kAppend, "k", "abc", 3};
+  append.vivify_deadline = this->Now() + 30;
+  EXPECT_EQ(this->engine_->Store(append).status, Status::kOk);
+  std::string value;
+  const ItemView item = this->Item("k", &value);
+  EXPECT_EQ(value, "abc");
+  EXPECT_EQ(item.flags, 3u);
+  EXPECT_EQ(item.deadline, this->Now() + 30);
+}
+
+TYPED_TEST(EngineConformance, ArithmeticTouchesAndReportsDeadlines) {
+  this->Store(StoreMode::kSet, "n", "1", 0, this->Now() + 10);
+  ArithmeticArgs incr{"n", true, 1};
+  incr.new_deadline = this->Now() + 50;
+  const ArithmeticResult r = this->engine_->Arithmetic(incr);
+  EXPECT_EQ(r.previous_deadline, this->Now() + 10);
+  EXPECT_EQ(r.deadline, this->Now() + 50);
+  EXPECT_FALSE(r.created);
+}
+
+TYPED_TEST(EngineConformance, FetchTouchesAndReportsTheOldDeadline) {
+  this->Set("k", "v", this->Now() + 10);
+  FetchArgs fetch{"k"};
+  fetch.new_deadline = this->Now() + 99;
+  ItemView seen;
+  EXPECT_EQ(this->engine_->Fetch(fetch, [&](const ItemView& i) { seen = i; }),
+            Status::kOk);
+  EXPECT_EQ(seen.deadline, this->Now() + 99);
+  FetchArgs miss{"nope"};
+  EXPECT_EQ(this->engine_->Fetch(miss, [](const ItemView&) {}),
+            Status::kNotFound);
+}
+
+TYPED_TEST(EngineConformance, VivifyHasExactlyOneWinner) {
+  // Many clients miss at once: one creates the item and wins the recache.
+  constexpr int kThreads = 8;
+  std::atomic<int> winners{0}, created{0}, hits{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      FetchArgs fetch{"hot"};
+      fetch.vivify_deadline = this->Now() + 30;
+      const Status s = this->engine_->Fetch(fetch, [&](const ItemView& i) {
+        if (i.state & kItemWon) ++winners;
+        if (i.state & kItemCreated) ++created;
+        EXPECT_EQ(i.value, "");
+      });
+      if (s == Status::kOk) ++hits;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(hits.load(), kThreads);
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(winners.load(), 1);
 }
 
 TYPED_TEST(EngineConformance, ConcurrentIncrementsAreNotLost) {

@@ -218,5 +218,92 @@ TEST_F(MemoryEngineTest, ConcurrentMixedLoadKeepsAccounting) {
   EXPECT_EQ(small.item_count(), 0u);
 }
 
+constexpr uint8_t kStampede = kItemStale | kItemWon | kItemTokenSent;
+
+TEST_F(MemoryEngineTest, FetchReportsStateBeforeThisRequest) {
+  Set("k", "v", Now() + 100);
+  clock_.Advance(7);
+  ItemView first;
+  FetchArgs peek{"k"};
+  peek.bump = false;
+  engine_.Fetch(peek, [&](const ItemView& i) { first = i; });
+  EXPECT_EQ(first.state & kItemHitBefore, 0);
+  EXPECT_EQ(Now() - first.last_access, 7u);
+  EXPECT_GT(first.footprint, sizeof("k") + sizeof("v"));
+  // The peek left no mark; a real fetch does, seen by the next one.
+  ItemView second;
+  engine_.Fetch(FetchArgs{"k"}, [&](const ItemView&) {});
+  clock_.Advance(2);
+  engine_.Fetch(FetchArgs{"k"}, [&](const ItemView& i) { second = i; });
+  EXPECT_NE(second.state & kItemHitBefore, 0);
+  EXPECT_EQ(Now() - second.last_access, 2u);
+}
+
+TEST_F(MemoryEngineTest, InvalidationMarksStaleAndLetsOneFetchWin) {
+  const uint64_t cas = Set("k", "v", Now() + 100).cas;
+  DeleteArgs invalidate{"k"};
+  invalidate.invalidate = true;
+  invalidate.new_deadline = Now() + 30;
+  EXPECT_EQ(engine_.Delete(invalidate), Status::kOk);
+  EXPECT_NE(CasOf("k"), cas);
+  uint8_t state = 0;
+  uint32_t deadline = 0;
+  auto fetch = [&] {
+    engine_.Fetch(FetchArgs{"k"}, [&](const ItemView& i) {
+      state = i.state & kStampede;
+      deadline = i.deadline;
+    });
+  };
+  fetch();
+  EXPECT_EQ(state, kItemStale | kItemWon);
+  EXPECT_EQ(deadline, Now() + 30);
+  fetch();
+  EXPECT_EQ(state, kItemStale | kItemTokenSent);
+  // A store with the old CAS is kept, still stale, keeping the deadline
+  // and that a client already won.
+  StoreArgs late{StoreMode::kSet, "k", "late"};
+  late.expected_cas = cas;
+  late.invalidate = true;
+  EXPECT_EQ(engine_.Store(late).status, Status::kOk);
+  fetch();
+  EXPECT_EQ(state, kItemStale | kItemTokenSent);
+  EXPECT_EQ(deadline, Now() + 30);
+  EXPECT_EQ(Value("k"), "late");
+  // A plain store clears the marks.
+  Set("k", "fresh");
+  fetch();
+  EXPECT_EQ(state, 0);
+}
+
+TEST_F(MemoryEngineTest, RecacheWinsOnceBelowTheThreshold) {
+  Set("k", "v", Now() + 100);
+  FetchArgs recache{"k"};
+  recache.recache_deadline = Now() + 30;
+  uint8_t state = 0;
+  engine_.Fetch(recache,
+                [&](const ItemView& i) { state = i.state & kStampede; });
+  EXPECT_EQ(state & kItemWon, 0);
+  clock_.Advance(80);
+  recache.recache_deadline = Now() + 30;
+  engine_.Fetch(recache,
+                [&](const ItemView& i) { state = i.state & kStampede; });
+  EXPECT_EQ(state, kItemWon);
+  engine_.Fetch(recache,
+                [&](const ItemView& i) { state = i.state & kStampede; });
+  EXPECT_EQ(state, kItemTokenSent);
+}
+
+TEST_F(MemoryEngineTest, RemembersABase64Key) {
+  StoreArgs set{StoreMode::kSet, "k", "v"};
+  set.binary_key = true;
+  engine_.Store(set);
+  uint8_t state = 0;
+  engine_.Fetch(FetchArgs{"k"}, [&](const ItemView& i) { state = i.state; });
+  EXPECT_NE(state & kItemBinaryKey, 0);
+  Set("k", "v");
+  engine_.Fetch(FetchArgs{"k"}, [&](const ItemView& i) { state = i.state; });
+  EXPECT_EQ(state & kItemBinaryKey, 0);
+}
+
 }  // namespace
 }  // namespace tinkercache
