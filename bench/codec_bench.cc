@@ -45,6 +45,19 @@ void BM_AsciiParseSet(benchmark::State& state) {
 }
 BENCHMARK(BM_AsciiParseSet);
 
+// The meta get that replaces "gets": value, flags and CAS.
+void BM_AsciiParseMetaGet(benchmark::State& state) {
+  const std::string in = "mg user:0000001234 v f c\r\n";
+  ascii::Command command;
+  for (auto _ : state) {
+    auto r = ascii::Parse(in, ascii::Limits{}, &command);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(command);
+  }
+  state.SetBytesProcessed(state.iterations() * in.size());
+}
+BENCHMARK(BM_AsciiParseMetaGet);
+
 const std::string kBinaryGet =
     binary::EncodeRequest(binary::kGet, "", "user:0000001234", "");
 const std::string kBinarySet = binary::EncodeRequest(
@@ -164,6 +177,17 @@ void BM_AsciiSessionSet(benchmark::State& state) {
                  "\r\n");
 }
 BENCHMARK(BM_AsciiSessionSet);
+
+void BM_AsciiSessionMetaGetHit(benchmark::State& state) {
+  RunSession<ascii::AsciiSession>(state, "mg user:0000001234 v f c\r\n");
+}
+BENCHMARK(BM_AsciiSessionMetaGetHit);
+
+void BM_AsciiSessionMetaSet(benchmark::State& state) {
+  RunSession<ascii::AsciiSession>(
+      state, "ms user:0000001234 100 T0\r\n" + std::string(100, 'v') + "\r\n");
+}
+BENCHMARK(BM_AsciiSessionMetaSet);
 
 void BM_BinarySessionGetHit(benchmark::State& state) {
   RunSession<binary::BinarySession>(state, kBinaryGet);

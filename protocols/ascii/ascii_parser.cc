@@ -846,7 +846,7 @@ ParseResult MetaParser::Debug() {
 
 ParseResult Parse(std::string_view input, const Limits& limits,
                   Command* command, size_t scanned) {
-  *command = Command{};
+  command->Reset();
   const size_t from = scanned < input.size() ? scanned : input.size();
   const void* nl = std::memchr(input.data() + from, '\n', input.size() - from);
   const size_t line_end =

@@ -40,6 +40,20 @@ struct Command {
   std::string_view meta_flags;
   std::string_view key_token;
   std::string decoded_key;
+
+  // Clears all but decoded_key, which only base64_key makes meaningful:
+  // its buffer is kept rather than rebuilt for every command.
+  void Reset() {
+    request = Request{};
+    retrieval = false;
+    with_cas = false;
+    keys = {};
+    meta = 0;
+    meta_value = false;
+    base64_key = false;
+    meta_flags = {};
+    key_token = {};
+  }
 };
 
 struct ParseResult : ParseOutcome {

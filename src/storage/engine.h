@@ -34,6 +34,8 @@ using ItemVisitor = absl::FunctionRef<void(const ItemView&)>;
 struct FetchArgs {
   std::string_view key = {};
   bool bump = true;  // mark the item used, fetched and accessed now
+  // Only look (meta debug): no marks, and no recache won or lost.
+  bool peek = false;
   std::optional<uint32_t> new_deadline = std::nullopt;  // touch
   // A miss creates an empty item with this deadline.
   std::optional<uint32_t> vivify_deadline = std::nullopt;

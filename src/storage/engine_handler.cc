@@ -56,18 +56,17 @@ Status EngineHandler::GetAndTouch(const Request& request, ResponseSink& sink) {
 }
 
 Status EngineHandler::MetaDebug(const Request& request, ResponseSink& sink) {
-  Request peek = request;
-  peek.meta = kMetaReport | kMetaNoBump;
-  return Fetch(peek, std::nullopt, sink);
+  return Fetch(request, std::nullopt, sink, /*peek=*/true);
 }
 
 Status EngineHandler::Fetch(const Request& request,
                             std::optional<uint32_t> new_deadline,
-                            ResponseSink& sink) {
+                            ResponseSink& sink, bool peek) {
   const uint32_t now = clock_.NowSeconds();
   FetchArgs args;
   args.key = request.key;
   args.bump = !(request.meta & kMetaNoBump);
+  args.peek = peek;  // meta debug carries no vivify or recache option
   args.new_deadline = new_deadline;
   if (request.meta & kMetaVivify) {
     args.vivify_deadline = Deadline(request.vivify_exptime);

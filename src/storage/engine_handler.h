@@ -43,8 +43,9 @@ class EngineHandler : public Handler {
   Status Arithmetic(bool increment, const Request& request,
                     ResponseSink& sink);
   // A get with meta options: answers with the item's metadata.
+  // With `peek` (meta debug) it only looks.
   Status Fetch(const Request& request, std::optional<uint32_t> new_deadline,
-               ResponseSink& sink);
+               ResponseSink& sink, bool peek = false);
 
   Engine& engine_;
   const Clock& clock_;

@@ -468,14 +468,16 @@ Status MemoryEngine::Fetch(const FetchArgs& args, ItemVisitor visit) {
       view.previous_deadline = item->deadline;
       view.last_access = now - SecondsIdle(item, now);
       if (args.new_deadline) item->deadline = *args.new_deadline;
-      StampedeMarks marks = MarksOf(item);
-      view.state = OnFetch(marks, created, item->deadline,
-                           args.recache_deadline.value_or(0));
-      SetMarks(item, marks);
+      if (!args.peek) {
+        StampedeMarks marks = MarksOf(item);
+        view.state = OnFetch(marks, created, item->deadline,
+                             args.recache_deadline.value_or(0));
+        SetMarks(item, marks);
+      }
       if (created) view.state |= kItemCreated;
       if (item->bits & kFetched) view.state |= kItemHitBefore;
       if (item->bits & kBinaryKey) view.state |= kItemBinaryKey;
-      if (args.bump) {
+      if (args.bump && !args.peek) {
         item->bits |= kReferenced | kFetched;
         item->access = Stamp(now);
       }

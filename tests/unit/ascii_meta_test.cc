@@ -391,6 +391,9 @@ TEST(Meta, HitBeforeAndLastAccessBeforeThisRequest) {
   h.Run("ms n 1\r\nx\r\n");
   EXPECT_EQ(h.Run("mg n u h\r\nmg n h\r\nmg n h\r\n"),
             "HD h0\r\nHD h0\r\nHD h1\r\n");
+  // me only looks.
+  h.Run("ms m 1\r\nx\r\nme m\r\n");
+  EXPECT_EQ(h.Run("mg m h\r\n"), "HD h0\r\n");
   // Classic gets count as hits too.
   h.Run("ms g 1\r\nx\r\nget g\r\n");
   EXPECT_EQ(h.Run("mg g h\r\n"), "HD h1\r\n");
@@ -445,6 +448,9 @@ TEST(Meta, InvalidateServesStaleUntilRecached) {
   const uint64_t stale = CasOf(h, "k");
   EXPECT_NE(stale, before);  // invalidation bumps the CAS
   EXPECT_EQ(h.Run("mg k v t\r\n"), "VA 3 t30 Z X\r\nold\r\n");
+  // me only looks: it does not take the win.
+  h.Run("md k I q\r\nme k\r\n");
+  EXPECT_EQ(h.Run("mg k h\r\n"), "HD h1 X W\r\n");
   // A second invalidation lets the next reader win again.
   h.Run("md k I q\r\n");
   EXPECT_EQ(h.Run("mg k v\r\n"), "VA 3 X W\r\nold\r\n");
