@@ -20,8 +20,7 @@
 namespace tinkercache {
 namespace {
 
-void BM_AsciiParseGet(benchmark::State& state) {
-  const std::string in = "get user:0000001234\r\n";
+void ParseAscii(benchmark::State& state, const std::string& in) {
   ascii::Command command;
   for (auto _ : state) {
     auto r = ascii::Parse(in, ascii::Limits{}, &command);
@@ -30,31 +29,21 @@ void BM_AsciiParseGet(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * in.size());
 }
+
+void BM_AsciiParseGet(benchmark::State& state) {
+  ParseAscii(state, "get user:0000001234\r\n");
+}
 BENCHMARK(BM_AsciiParseGet);
 
 void BM_AsciiParseSet(benchmark::State& state) {
-  const std::string in =
-      "set user:0000001234 0 0 100\r\n" + std::string(100, 'v') + "\r\n";
-  ascii::Command command;
-  for (auto _ : state) {
-    auto r = ascii::Parse(in, ascii::Limits{}, &command);
-    benchmark::DoNotOptimize(r);
-    benchmark::DoNotOptimize(command);
-  }
-  state.SetBytesProcessed(state.iterations() * in.size());
+  ParseAscii(state, "set user:0000001234 0 0 100\r\n" +
+                        std::string(100, 'v') + "\r\n");
 }
 BENCHMARK(BM_AsciiParseSet);
 
 // The meta get that replaces "gets": value, flags and CAS.
 void BM_AsciiParseMetaGet(benchmark::State& state) {
-  const std::string in = "mg user:0000001234 v f c\r\n";
-  ascii::Command command;
-  for (auto _ : state) {
-    auto r = ascii::Parse(in, ascii::Limits{}, &command);
-    benchmark::DoNotOptimize(r);
-    benchmark::DoNotOptimize(command);
-  }
-  state.SetBytesProcessed(state.iterations() * in.size());
+  ParseAscii(state, "mg user:0000001234 v f c\r\n");
 }
 BENCHMARK(BM_AsciiParseMetaGet);
 

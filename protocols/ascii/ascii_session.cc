@@ -195,17 +195,8 @@ void AsciiSession::Send(const Response& r) {
 namespace {
 
 // Appends " <c><n>", a meta reply flag with its number.
-void Flag(OutBuffer& out, char c, uint64_t n) {
-  char* const start = out.Reserve(2 + 20);
-  char* p = start;
-  *p++ = ' ';
-  *p++ = c;
-  p = std::to_chars(p, p + 20, n).ptr;
-  out.Commit(static_cast<size_t>(p - start));
-}
-
-void SignedFlag(OutBuffer& out, char c, int64_t n) {
-  if (n >= 0) return Flag(out, c, static_cast<uint64_t>(n));
+template <typename Number>
+void Flag(OutBuffer& out, char c, Number n) {
   char* const start = out.Reserve(2 + 21);
   char* p = start;
   *p++ = ' ';
@@ -357,7 +348,7 @@ void AsciiSession::MetaGetReply(const Response& r) {
     ttl.See(token[0]);
     switch (token[0]) {
       case 's': return Flag(out, 's', r.value.size());
-      case 't': return SignedFlag(out, 't', ttl.Now());
+      case 't': return Flag(out, 't', ttl.Now());
       case 'c': return Flag(out, 'c', r.cas);
       case 'f': return Flag(out, 'f', r.flags);
       case 'l': return Flag(out, 'l', r.idle);
@@ -395,7 +386,7 @@ void AsciiSession::MetaArithmeticReply(const Response& r) {
     ttl.See(token[0]);
     switch (token[0]) {
       case 'c': return Flag(out, 'c', r.cas);
-      case 't': return SignedFlag(out, 't', ttl.Now());
+      case 't': return Flag(out, 't', ttl.Now());
       default: return MetaEcho(token, current_->base64_key);
     }
   });

@@ -399,42 +399,25 @@ bool MemoryEngine::MakeRoom(uint64_t charge) {
   return fits();
 }
 
+// One read path for get, touch and the meta get, so every read marks an
+// item the same way; the meta get's extras compile out of plain reads.
 Status MemoryEngine::Get(std::string_view key, ItemVisitor visit) {
-  return Lookup(key, std::nullopt, visit);
+  return Read</*kReport=*/false>(FetchArgs{key}, visit);
 }
 
 Status MemoryEngine::GetAndTouch(std::string_view key, uint32_t deadline,
                                  ItemVisitor visit) {
-  return Lookup(key, deadline, visit);
-}
-
-Status MemoryEngine::Lookup(std::string_view key,
-                            std::optional<uint32_t> new_deadline,
-                            ItemVisitor visit) {
-  const uint32_t now = Now();
-  RunDueFlush(now);
-  const uint64_t hash = HashKey(key);
-  Located at{ShardFor(hash), hash, key};
-  Status status = Status::kNotFound;
-  {
-    ShardLock lock(&at.shard.mu);
-    const uint64_t before = at.shard.bytes;
-    if (const size_t slot = at.FindLive(now, /*count_get=*/true);
-        slot != kNone) {
-      Item* item = at.at(slot);
-      item->bits |= kReferenced | kFetched;
-      item->access = Stamp(now);
-      if (new_deadline) item->deadline = *new_deadline;
-      visit(View(item));
-      status = Status::kOk;
-    }
-    Account(at.shard, static_cast<int64_t>(at.shard.bytes - before));
-  }
-  FreeAll(at.graveyard);
-  return status;
+  FetchArgs args{key};
+  args.new_deadline = deadline;
+  return Read</*kReport=*/false>(args, visit);
 }
 
 Status MemoryEngine::Fetch(const FetchArgs& args, ItemVisitor visit) {
+  return Read</*kReport=*/true>(args, visit);
+}
+
+template <bool kReport>
+Status MemoryEngine::Read(const FetchArgs& args, ItemVisitor visit) {
   const uint32_t now = Now();
   RunDueFlush(now);
   const uint64_t hash = HashKey(args.key);
@@ -442,7 +425,7 @@ Status MemoryEngine::Fetch(const FetchArgs& args, ItemVisitor visit) {
   // A vivified item is built before the lock, as stores are; without room
   // for it the miss stays a miss.
   Item* fresh = nullptr;
-  if (args.vivify_deadline && !args.key.empty() &&
+  if (kReport && args.vivify_deadline && !args.key.empty() &&
       args.key.size() <= kMaxKeyLength) {
     fresh = NewItem(args.key, 0, 0, *args.vivify_deadline, now);
     if (!MakeRoom(Charge(fresh))) {
@@ -465,24 +448,28 @@ Status MemoryEngine::Fetch(const FetchArgs& args, ItemVisitor visit) {
     }
     if (item != nullptr) {
       ItemView view = View(item);
-      view.previous_deadline = item->deadline;
-      view.last_access = now - SecondsIdle(item, now);
-      if (args.new_deadline) item->deadline = *args.new_deadline;
-      if (!args.peek) {
-        StampedeMarks marks = MarksOf(item);
-        view.state = OnFetch(marks, created, item->deadline,
-                             args.recache_deadline.value_or(0));
-        SetMarks(item, marks);
+      if constexpr (kReport) {
+        view.previous_deadline = item->deadline;
+        view.last_access = now - SecondsIdle(item, now);
       }
-      if (created) view.state |= kItemCreated;
-      if (item->bits & kFetched) view.state |= kItemHitBefore;
-      if (item->bits & kBinaryKey) view.state |= kItemBinaryKey;
+      if (args.new_deadline) item->deadline = *args.new_deadline;
+      if constexpr (kReport) {
+        if (!args.peek) {
+          StampedeMarks marks = MarksOf(item);
+          view.state = OnFetch(marks, created, item->deadline,
+                               args.recache_deadline.value_or(0));
+          SetMarks(item, marks);
+        }
+        if (created) view.state |= kItemCreated;
+        if (item->bits & kFetched) view.state |= kItemHitBefore;
+        if (item->bits & kBinaryKey) view.state |= kItemBinaryKey;
+        view.footprint = static_cast<uint32_t>(Charge(item));
+      }
       if (args.bump && !args.peek) {
         item->bits |= kReferenced | kFetched;
         item->access = Stamp(now);
       }
       view.deadline = item->deadline;
-      view.footprint = static_cast<uint32_t>(Charge(item));
       visit(view);
       status = Status::kOk;
     }

@@ -67,9 +67,10 @@ class MemoryEngine final : public Engine {
   struct Located;
 
   Shard& ShardFor(uint64_t hash) const;
-  // A hit marks the item used and, with `new_deadline`, sets its expiry.
-  Status Lookup(std::string_view key, std::optional<uint32_t> new_deadline,
-                ItemVisitor visit);
+  // The read behind Get, GetAndTouch and Fetch; with kReport it vivifies
+  // and fills in the meta get's metadata and stampede state.
+  template <bool kReport>
+  Status Read(const FetchArgs& args, ItemVisitor visit);
   uint32_t Now() const { return clock_.NowSeconds(); }
   void RunDueFlush(uint32_t now);
   void ClearAll();
