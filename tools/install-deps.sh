@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build=(g++ cmake ninja-build pkg-config libabsl-dev libasio-dev
-       libgtest-dev libgmock-dev libbenchmark-dev)
+       libgtest-dev libgmock-dev libbenchmark-dev librocksdb-dev)
 test=(memcached libmemcached-tools python3 python3-pymemcache
       python3-binary-memcached python3-pylibmc)
 fuzz=(clang-14 libclang-rt-14-dev)

@@ -21,6 +21,11 @@ struct Settings {
   int verbosity = 0;                    // -v
   bool evictions = true;                // -M turns them off
   uint32_t idle_timeout = 0;  // -o idle_timeout: seconds; 0: never
+  // Where items live: "memory" (the default) or "rocksdb" (persistent, in
+  // data_dir; sync: fsync every acknowledged write).
+  std::string engine = "memory";  // --engine
+  std::string data_dir;           // --data-dir
+  bool sync = false;              // --sync
 };
 
 // memcached's per-item overhead (header, CAS, the key's terminator and the

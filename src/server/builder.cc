@@ -4,6 +4,7 @@
 
 #include "src/storage/engine_handler.h"
 #include "src/storage/memory_engine.h"
+#include "src/storage/rocksdb_engine.h"
 
 namespace tinkercache {
 
@@ -23,7 +24,16 @@ absl::StatusOr<std::unique_ptr<RunningServer>> ServerBuilder::Start() {
         static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
   std::unique_ptr<RunningServer> running(new RunningServer);
-  if (engine_ == nullptr) {
+  if (engine_ == nullptr && settings_.engine == "rocksdb") {
+    RocksDbEngineOptions options;
+    options.data_dir = settings_.data_dir;
+    options.sync = settings_.sync;
+    options.item_size_max = settings_.item_size_max;
+    options.cache_bytes = settings_.max_bytes;
+    auto engine = RocksDbEngine::Open(*clock_, std::move(options));
+    if (!engine.ok()) return engine.status();
+    engine_ = std::move(*engine);
+  } else if (engine_ == nullptr) {
     MemoryEngineOptions options;
     options.max_bytes = settings_.max_bytes;
     options.item_size_max = settings_.item_size_max;

@@ -24,7 +24,9 @@ class RunningServer {
   uint16_t compact_port() const { return server_->compact_port(); }
   // Blocks until Stop() (from another thread or a signal handler's thread).
   void Wait();
-  void Stop() { server_->Stop(); }
+  void Stop() {
+    if (server_ != nullptr) server_->Stop();
+  }
   StatsRegistry& stats() { return *registry_; }
 
  private:
@@ -45,8 +47,8 @@ class RunningServer {
 //   auto server = ServerBuilder().Port(11211).Threads(4).Start();
 //
 // Every protocol (ASCII, binary, compact) is served on the port. By default
-// items live in the in-memory engine behind the default handler; bring your
-// own engine, or your own handler (derive from EngineHandler to override a
+// items live in the in-memory engine behind the default handler; keep them
+// in RocksDB with PersistIn(), bring your own engine, or your own handler (derive from EngineHandler to override a
 // few commands and keep the rest).
 class ServerBuilder {
  public:
@@ -88,6 +90,14 @@ class ServerBuilder {
   }
   ServerBuilder& WithClock(const tinkercache::Clock& clock) {
     clock_ = &clock;
+    return *this;
+  }
+  // Items in RocksDB under `data_dir` (created if missing), so they outlive
+  // the process; with `sync` each write is fsynced before it is answered.
+  ServerBuilder& PersistIn(std::string data_dir, bool sync = false) {
+    settings_.engine = "rocksdb";
+    settings_.data_dir = std::move(data_dir);
+    settings_.sync = sync;
     return *this;
   }
   // Level 1: your storage engine behind the default handler.

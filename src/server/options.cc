@@ -12,7 +12,7 @@
 namespace tinkercache {
 namespace {
 
-enum LongOnly { kPortFile = 1000, kCompactPort };
+enum LongOnly { kPortFile = 1000, kCompactPort, kEngine, kDataDir, kSync };
 
 absl::StatusOr<uint64_t> Number(const char* flag, const char* text,
                                 uint64_t min, uint64_t max) {
@@ -82,6 +82,12 @@ std::string Usage(const char* program) {
       "      --compact-port=NUM   also listen on NUM for the compact protocol\n"
       "                           only (0: any free port)\n"
       "      --port-file=PATH     write the bound port(s) to PATH\n"
+      "      --engine=NAME        where items live: memory (default) or\n"
+      "                           rocksdb (persistent; needs --data-dir)\n"
+      "      --data-dir=DIR       the rocksdb engine's directory (created\n"
+      "                           if missing)\n"
+      "      --sync               rocksdb: fsync each write before answering\n"
+      "                           (default: once in the write-ahead log)\n"
       "  -V, --version            print the version and exit\n"
       "  -h, --help               print this help and exit\n");
 }
@@ -101,6 +107,9 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
       {"verbose", no_argument, nullptr, 'v'},
       {"port-file", required_argument, nullptr, kPortFile},
       {"compact-port", required_argument, nullptr, kCompactPort},
+      {"engine", required_argument, nullptr, kEngine},
+      {"data-dir", required_argument, nullptr, kDataDir},
+      {"sync", no_argument, nullptr, kSync},
       {"version", no_argument, nullptr, 'V'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
@@ -179,6 +188,20 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
         s.compact_port = static_cast<int>(*v);
         break;
       }
+      case kEngine:
+        s.engine = optarg;
+        if (s.engine != "memory" && s.engine != "rocksdb") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "option --engine: expected memory or rocksdb, got '", optarg,
+              "'"));
+        }
+        break;
+      case kDataDir:
+        s.data_dir = optarg;
+        break;
+      case kSync:
+        s.sync = true;
+        break;
       case 'V':
         o.show_version = true;
         break;
@@ -200,6 +223,14 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
   }
   if (s.threads == 0) {
     s.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (s.engine == "rocksdb" && s.data_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "option --engine rocksdb needs --data-dir DIR");
+  }
+  if (s.engine != "rocksdb" && (!s.data_dir.empty() || s.sync)) {
+    return absl::InvalidArgumentError(
+        "options --data-dir and --sync need --engine rocksdb");
   }
   if (s.item_size_max > s.max_bytes) {
     return absl::InvalidArgumentError(

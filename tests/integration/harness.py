@@ -3,6 +3,7 @@
 import os
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -131,6 +132,36 @@ def read_until(sock, marker, limit=64 << 20):
         if len(data) > limit:
             raise RuntimeError("reply too large")
     return data
+
+
+# The binary protocol's 24-byte header.
+HEADER = struct.Struct(">BBHBBHIIQ")
+
+
+def recv_exactly(sock, n):
+    data = b""
+    while len(data) < n:
+        got = sock.recv(n - len(data))
+        if not got:
+            raise ConnectionError("closed")
+        data += got
+    return data
+
+
+def binary_request(opcode, key=b"", extras=b"", value=b"", cas=0, opaque=0):
+    body = extras + key + value
+    return HEADER.pack(0x80, opcode, len(key), len(extras), 0, 0, len(body),
+                       opaque, cas) + body
+
+
+def binary_reply(sock):
+    """(status, cas, extras, key, value) of the next response packet."""
+    h = HEADER.unpack(recv_exactly(sock, 24))
+    _, _, key_len, extras_len, _, status, body_len, _, cas = h
+    body = recv_exactly(sock, body_len)
+    return (status, cas, body[:extras_len],
+            body[extras_len:extras_len + key_len],
+            body[extras_len + key_len:])
 
 
 # Built with sanitizers (tests/CMakeLists.txt passes the setting): resident

@@ -1,14 +1,20 @@
 """libmemcached's certification tool against the server, per protocol."""
 
 import subprocess
+import tempfile
 import unittest
 
 from harness import Server
 
 
 class MemccapableTest(unittest.TestCase):
+    """The in-memory engine."""
+
+    def server(self):
+        return Server("-t", "2")
+
     def certify(self, *mode):
-        with Server("-t", "2") as server:
+        with self.server() as server:
             result = subprocess.run(
                 ["memccapable", *mode, "-h", "127.0.0.1", "-p",
                  str(server.port)],
@@ -30,6 +36,20 @@ class MemccapableTest(unittest.TestCase):
         report = self.certify()
         self.assertIn("ascii", report)
         self.assertIn("binary", report)
+
+
+class MemccapableRocksDbTest(MemccapableTest):
+    """The same certification with items in RocksDB."""
+
+    def setUp(self):
+        self.data = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.data.cleanup()
+
+    def server(self):
+        return Server("-t", "2", "--engine", "rocksdb", "--data-dir",
+                      self.data.name)
 
 
 if __name__ == "__main__":

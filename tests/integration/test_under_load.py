@@ -9,36 +9,8 @@ import threading
 import time
 import unittest
 
-from harness import ServerTestCase, read_until, stats
-
-HEADER = struct.Struct(">BBHBBHIIQ")
-
-
-def recv_exactly(sock, n):
-    data = b""
-    while len(data) < n:
-        got = sock.recv(n - len(data))
-        if not got:
-            raise ConnectionError("closed")
-        data += got
-    return data
-
-
-def binary_request(opcode, key=b"", extras=b"", value=b"", cas=0, opaque=0):
-    body = extras + key + value
-    return HEADER.pack(0x80, opcode, len(key), len(extras), 0, 0, len(body),
-                       opaque, cas) + body
-
-
-def binary_reply(sock):
-    """(status, cas, extras, key, value) of the next response packet."""
-    h = HEADER.unpack(recv_exactly(sock, 24))
-    _, _, key_len, extras_len, _, status, body_len, _, cas = h
-    body = recv_exactly(sock, body_len)
-    return (status, cas, body[:extras_len],
-            body[extras_len:extras_len + key_len],
-            body[extras_len + key_len:])
-
+from harness import (ServerTestCase, binary_reply, binary_request, read_until,
+                     recv_exactly, stats)
 
 class Incrementer:
     """Sends `batch` increments of one counter and returns how many were

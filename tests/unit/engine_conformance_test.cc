@@ -9,6 +9,8 @@
 #include "examples/linked_list/linked_list_engine.h"
 #include "gtest/gtest.h"
 #include "src/storage/memory_engine.h"
+#include "src/storage/rocksdb_engine.h"
+#include "tests/unit/temp_dir.h"
 
 namespace tinkercache {
 namespace {
@@ -29,7 +31,21 @@ std::unique_ptr<Engine> Make<examples::LinkedListEngine>(const Clock& clock) {
   return std::make_unique<examples::LinkedListEngine>(clock);
 }
 
-using EngineTypes = ::testing::Types<MemoryEngine, examples::LinkedListEngine>;
+// Each RocksDB engine gets a fresh directory; all are removed at exit.
+
+template <>
+std::unique_ptr<Engine> Make<RocksDbEngine>(const Clock& clock) {
+  static TempDir root;
+  static int n = 0;
+  RocksDbEngineOptions o;
+  o.data_dir = root.path() + "/db" + std::to_string(n++);
+  auto engine = RocksDbEngine::Open(clock, o);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? std::move(*engine) : nullptr;
+}
+
+using EngineTypes = ::testing::Types<MemoryEngine, examples::LinkedListEngine,
+                                     RocksDbEngine>;
 
 template <typename E>
 class EngineConformance : public ::testing::Test {

@@ -59,5 +59,23 @@ TEST(ServerOptions, IdleTimeoutSuboption) {
   EXPECT_NE(unknown.status().message().find("'hashpower'"), std::string::npos);
 }
 
+TEST(ServerOptions, Engines) {
+  auto o = Parse({});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->settings.engine, "memory");
+  o = Parse({"--engine", "rocksdb", "--data-dir", "/var/lib/tc", "--sync"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->settings.engine, "rocksdb");
+  EXPECT_EQ(o->settings.data_dir, "/var/lib/tc");
+  EXPECT_TRUE(o->settings.sync);
+  EXPECT_FALSE(Parse({"--engine=rocksdb", "--data-dir=d"})->settings.sync);
+  const auto no_dir = Parse({"--engine", "rocksdb"});
+  ASSERT_FALSE(no_dir.ok());
+  EXPECT_NE(no_dir.status().message().find("--data-dir"), std::string::npos);
+  EXPECT_FALSE(Parse({"--engine", "disk"}).ok());
+  EXPECT_FALSE(Parse({"--data-dir", "d"}).ok());
+  EXPECT_FALSE(Parse({"--sync"}).ok());
+}
+
 }  // namespace
 }  // namespace tinkercache
