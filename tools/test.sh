@@ -33,7 +33,7 @@ for phase in "${phases[@]}"; do
       ;;
     tsan)
       # A race stops the process that has it, so the test that drove it fails.
-      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan.supp \
         suite build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DTINKERCACHE_SANITIZE=thread -DTINKERCACHE_BUILD_BENCH=OFF
       ;;

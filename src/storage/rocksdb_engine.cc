@@ -1,7 +1,10 @@
 #include "src/storage/rocksdb_engine.h"
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,6 +14,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/compaction_filter.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
@@ -70,6 +74,30 @@ const std::string& EndKey() {
       new std::string(kMaxKeyLength + 1, '\xff');
   return *key;
 }
+
+// RocksDB's warnings and errors go to our stderr instead of a LOG file in
+// the data directory: on a full disk that file fails too, and Debian's
+// librocksdb (built with assertions) aborts on the next line written to it.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  explicit StderrLogger(std::string dir)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL),
+        dir_(std::move(dir)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[512];
+    const int n = std::vsnprintf(line, sizeof(line), format, ap);
+    if (n < 0) return;
+    std::string out = "tinkercache: rocksdb (" + dir_ + "): ";
+    out.append(line, std::min<size_t>(n, sizeof(line) - 1));
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    out += '\n';
+    std::fwrite(out.data(), 1, out.size(), stderr);
+  }
+
+ private:
+  const std::string dir_;
+};
 
 }  // namespace
 
@@ -162,10 +190,18 @@ absl::Status RocksDbEngine::OpenDb() {
         absl::StrCat("cannot ", what, " data directory ", dir, ": ",
                      s.ToString()));
   };
+  // Made here rather than by RocksDB, which logs a missing directory as an
+  // error before creating it.
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create data directory ", dir, ": ", error.message()));
+  }
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  db_options.keep_log_file_num = 4;
+  db_options.info_log = std::make_shared<StderrLogger>(dir);
   if (options_.env != nullptr) db_options.env = options_.env;
 
   rocksdb::BlockBasedTableOptions table;

@@ -13,7 +13,7 @@ import time
 import unittest
 
 from harness import (BIN, Server, binary_reply, binary_request, read_until,
-                     recv_exactly)
+                     recv_exactly, stats)
 
 
 def connect(port):
@@ -127,6 +127,18 @@ class Writer(threading.Thread):
         finally:
             self.sock.close()
             self.started.set()
+
+
+def can_mount():
+    """Whether this process may mount a tmpfs (root, with the capability)."""
+    if os.geteuid() != 0:
+        return False
+    with tempfile.TemporaryDirectory() as mnt:
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                           mnt], capture_output=True).returncode != 0:
+            return False
+        subprocess.run(["umount", mnt], check=True)
+        return True
 
 
 class PersistenceTest(unittest.TestCase):
@@ -313,6 +325,67 @@ class PersistenceTest(unittest.TestCase):
         with open(not_a_dir, "w") as f:
             f.write("x")
         self.refused(os.path.join(not_a_dir, "data"))
+
+
+class FullDiskTest(unittest.TestCase):
+    """A real full file system: a small tmpfs, mostly taken by a ballast
+    file that the test removes to give the space back."""
+
+    @unittest.skipUnless(can_mount(), "needs root to mount a tmpfs")
+    def test_a_full_disk_fails_writes_keeps_reads_and_recovers(self):
+        with tempfile.TemporaryDirectory() as mnt:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m",
+                            "tmpfs", mnt], check=True)
+            try:
+                self.fill_and_recover(mnt)
+            finally:
+                subprocess.run(["umount", "-l", mnt], check=True)
+
+    def fill_and_recover(self, mnt):
+        ballast = os.path.join(mnt, "ballast")
+        with open(ballast, "wb") as f:
+            f.write(b"\0" * (96 << 20))
+        server = Server("-t", "2", "--engine", "rocksdb", "--data-dir",
+                        os.path.join(mnt, "data"))
+        value = b"v" * 10240
+        acked, errors = [], 0
+        with connect(server.port) as s:
+            for i in range(20000):
+                key = b"fill:%d" % i
+                reply = ascii_call(s, b"set %s 0 0 %d" % (key, len(value)),
+                                   value)
+                if reply == b"STORED\r\n":
+                    acked.append(key)
+                    continue
+                self.assertEqual(reply, b"SERVER_ERROR internal error\r\n")
+                errors += 1
+                if errors == 20:
+                    break
+            self.assertEqual(errors, 20, "the disk never filled")
+            self.assertGreater(len(acked), 1000)
+            # Reads go on: every acknowledged write is there.
+            for i in range(0, len(acked), 200):
+                found = ascii_items(server.port, acked[i:i + 200])
+                self.assertEqual(len(found), len(acked[i:i + 200]))
+            self.assertEqual(ascii_call(s, b"get fill:0"),
+                             b"VALUE fill:0 0 10240\r\n" + value +
+                             b"\r\nEND\r\n")
+            self.assertGreaterEqual(
+                int(stats(server.port)["rocksdb_write_errors"]), 20)
+
+            # Space comes back: writes do too, without a restart.
+            os.remove(ballast)
+            give_up = time.monotonic() + 60
+            while True:
+                reply = ascii_call(s, b"set after 0 0 1", b"a")
+                if reply == b"STORED\r\n" or time.monotonic() > give_up:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(reply, b"STORED\r\n")
+        print(f"\nfull disk: {len(acked)} writes acknowledged, then "
+              f"{errors} refused; writes back once space returned",
+              flush=True)
+        self.assertEqual(server.stop(), 0)
 
 
 if __name__ == "__main__":
