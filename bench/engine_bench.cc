@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "rocksdb/env.h"
 #include "src/core/clock.h"
 #include "src/storage/memory_engine.h"
 #include "src/storage/rocksdb_engine.h"
@@ -44,23 +43,24 @@ std::string BenchDir() {
 }
 
 // One engine per kind and value size, filled once and kept for the run;
-// closed, and RocksDB's directories removed, at exit.
+// main() closes them, and removes RocksDB's directories, before static
+// destruction begins (RocksDB's own statics must still be there).
 struct Engines {
-  // Built first so that RocksDB's environment outlives the engines.
-  Engines() { rocksdb::Env::Default(); }
-  ~Engines() {
-    engines.clear();
-    std::error_code ignored;
-    for (const std::string& dir : dirs) {
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
   std::map<std::pair<Kind, size_t>, std::unique_ptr<Engine>> engines;
   std::vector<std::string> dirs;
 };
+Engines* all_engines = new Engines;
+
+void CloseEngines() {
+  all_engines->engines.clear();
+  std::error_code ignored;
+  for (const std::string& dir : all_engines->dirs) {
+    std::filesystem::remove_all(dir, ignored);
+  }
+}
 
 Engine& EngineFor(Kind kind, size_t value_size) {
-  static Engines all;
+  Engines& all = *all_engines;
   auto& slot = all.engines[{kind, value_size}];
   if (slot != nullptr) return *slot;
   if (kind == Kind::kMemory) {
@@ -147,3 +147,12 @@ ENGINE_BENCH(BM_EngineSet, Kind::kRocksDbSync);
 
 }  // namespace
 }  // namespace tinkercache
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  tinkercache::CloseEngines();
+  return 0;
+}

@@ -84,8 +84,7 @@ def main():
                 proc = start(extra, port)
                 servers.append(proc)
                 targets += ["--target", f"{engine}=127.0.0.1:{port}:{proc.pid}"]
-            table = os.path.join(
-                args.out, "engines-" + name.replace(" ", "-") + ".md")
+            table = os.path.join(args.out, ".engines-table.md")
             subprocess.run(
                 ["taskset", "-c", "1", BENCH, "--compare", *targets,
                  "--protos", "ascii", "--pipelines", args.pipelines,
@@ -94,6 +93,7 @@ def main():
                 check=True)
             with open(table) as f:
                 report.append(f"### {name}\n\n{f.read()}")
+            os.remove(table)
         finally:
             for proc in servers:
                 proc.kill()
