@@ -20,6 +20,7 @@ class Env;
 class PinnableSlice;
 class Status;
 class WriteBatch;
+struct WriteOptions;
 }  // namespace rocksdb
 
 namespace tinkercache {
@@ -90,6 +91,8 @@ class RocksDbEngine final : public Engine {
   // Writes `record` under `key` (value: prefix + record.value + suffix).
   Status Put(std::string_view key, const Record& record,
              std::string_view suffix = {});
+  rocksdb::Status Write(const rocksdb::WriteOptions& options,
+                        rocksdb::WriteBatch& batch);
   Status Commit(rocksdb::WriteBatch& batch);
   void NoteWriteError(const rocksdb::Status& status);
   std::optional<uint64_t> NextCas(std::optional<uint64_t> chosen);
@@ -122,6 +125,7 @@ class RocksDbEngine final : public Engine {
   // succeeds.
   std::atomic<bool> degraded_{false};
   std::atomic<uint32_t> resume_tried_at_{0};
+  absl::Mutex serial_writes_;  // ThreadSanitizer builds only
 };
 
 }  // namespace tinkercache

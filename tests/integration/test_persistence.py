@@ -99,7 +99,8 @@ class Writer(threading.Thread):
         self.sock = connect(port)
         self.proto = proto
         self.acked = 0
-        self.started = threading.Event()
+        self.started = threading.Event()  # 50 stores acknowledged
+        self.done = threading.Event()
 
     @staticmethod
     def item(proto, i):
@@ -126,7 +127,7 @@ class Writer(threading.Thread):
             pass
         finally:
             self.sock.close()
-            self.started.set()
+            self.done.set()
 
 
 def can_mount():
@@ -253,8 +254,11 @@ class PersistenceTest(unittest.TestCase):
         for w in writers:
             w.start()
         for w in writers:
-            self.assertTrue(w.started.wait(30))
+            self.assertTrue(w.started.wait(60), f"{w.proto} writer stalled")
         time.sleep(0.3)  # let the stores run; the kill lands mid-stream
+        # The kill must find the server serving, not already gone.
+        self.assertIsNone(server.proc.poll(), "the server died by itself")
+        self.assertFalse(any(w.done.is_set() for w in writers))
         server.proc.kill()
         for w in writers:
             w.join(30)
