@@ -15,15 +15,11 @@ new directory under $TMPDIR or /tmp); put it on the disk to be measured.
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCH = os.path.join(ROOT, "build", "bin", "tinkerbench")
-TINKERCACHE = os.path.join(ROOT, "build", "bin", "tinkercache")
+from vs_memcached import BENCH, ROOT, free_port, start, stop
 
 ENGINES = {
     "memory": [],
@@ -36,27 +32,6 @@ WORKLOADS = [  # name, tinkerbench arguments
     ("get 10 KB", ["-r", "1:0", "-v", "10240"]),
     ("set 10 KB", ["-r", "0:1", "-v", "10240"]),
 ]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(args, port):
-    proc = subprocess.Popen(
-        ["taskset", "-c", "0", TINKERCACHE, "-t", "1", "-l", "127.0.0.1",
-         "-p", str(port), "-m", "1024", *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(500):
-        try:
-            socket.create_connection(("127.0.0.1", port)).close()
-            return proc
-        except OSError:
-            time.sleep(0.01)
-    proc.kill()
-    raise RuntimeError(f"tinkercache {' '.join(args)} did not start")
 
 
 def main():
@@ -81,7 +56,7 @@ def main():
                 if flags:
                     directory = os.path.join(data, f"{engine}-{port}")
                     extra += ["--data-dir", directory]
-                proc = start(extra, port)
+                proc = start("tinkercache", port, extra=extra)
                 servers.append(proc)
                 targets += ["--target", f"{engine}=127.0.0.1:{port}:{proc.pid}"]
             table = os.path.join(args.out, ".engines-table.md")
@@ -96,8 +71,7 @@ def main():
             os.remove(table)
         finally:
             for proc in servers:
-                proc.kill()
-                proc.wait()
+                stop(proc)
             if not args.data_dir:
                 for entry in os.listdir(data):
                     shutil.rmtree(os.path.join(data, entry))

@@ -34,11 +34,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(kind, port, threads=1, cpus="0"):
+def start(kind, port, threads=1, cpus="0", extra=()):
+    """memcached or tinkercache (with `extra` options) on `port`, pinned to
+    `cpus`, once it accepts connections."""
     if kind == "memcached":
         cmd = ["memcached", "-u", "root", "-U", "0"]
     else:
-        cmd = [TINKERCACHE]
+        cmd = [TINKERCACHE, *extra]
     cmd += ["-t", str(threads), "-l", "127.0.0.1", "-p", str(port),
             "-m", "1024"]
     proc = subprocess.Popen(["taskset", "-c", cpus, *cmd],

@@ -155,7 +155,7 @@ class LinkedListEngine final : public Engine {
 
   bool Expired(const Item& item) const {
     const uint32_t now = clock_.NowSeconds();
-    return item.deadline != 0 && item.deadline <= now;
+    return DeadlinePassed(item.deadline, now);
   }
 
   // The live item with this key; expired items and a due flush are

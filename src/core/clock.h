@@ -47,6 +47,12 @@ inline constexpr uint32_t kExpiredDeadline = 1;
 // absolute beyond, negative (or an absolute time not after `now`) expired.
 uint32_t DeadlineFromExptime(int64_t exptime, uint32_t now);
 
+// Whether an item with this deadline (0: never) has expired at `now`; the
+// one rule every engine reads and drops items by.
+inline bool DeadlinePassed(uint32_t deadline, uint32_t now) {
+  return deadline != 0 && deadline <= now;
+}
+
 }  // namespace tinkercache
 
 #endif  // TINKERCACHE_SRC_CORE_CLOCK_H_

@@ -31,7 +31,7 @@ struct MemoryEngine::Item {
   char* value_data() { return key_data() + key_length; }
   std::string_view key() { return {key_data(), key_length}; }
   std::string_view value() { return {value_data(), value_length}; }
-  bool Expired(uint32_t now) const { return deadline != 0 && deadline <= now; }
+  bool Expired(uint32_t now) const { return DeadlinePassed(deadline, now); }
 };
 
 // The header is the per-item overhead that the memory target is sized on.

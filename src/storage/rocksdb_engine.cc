@@ -133,7 +133,7 @@ struct RocksDbEngine::Record {
     Store32(out + 12, flags);
     out[16] = static_cast<char>(bits);
   }
-  bool Expired(uint32_t now) const { return deadline != 0 && deadline <= now; }
+  bool Expired(uint32_t now) const { return DeadlinePassed(deadline, now); }
   StampedeMarks marks() const {
     return {(bits & kStale) != 0, (bits & kTokenSent) != 0};
   }
@@ -154,8 +154,10 @@ class RocksDbEngine::ExpiryFilter final : public rocksdb::CompactionFilter {
               const rocksdb::Slice& value, std::string* /*new_value*/,
               bool* /*value_changed*/) const override {
     if (value.size() < kHeaderSize) return false;
-    const uint32_t deadline = Load32(value.data() + kDeadlineOffset);
-    if (deadline == 0 || deadline > clock_.NowSeconds()) return false;
+    if (!DeadlinePassed(Load32(value.data() + kDeadlineOffset),
+                        clock_.NowSeconds())) {
+      return false;
+    }
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
