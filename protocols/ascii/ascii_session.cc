@@ -37,7 +37,7 @@ bool AsciiSession::Execute(const Command& command) {
       for (request.key = NextKey(rest); !request.key.empty();
            request.key = NextKey(rest)) {
         executor().Execute(request, *this);
-        if (out().size() >= kOutputSoftLimit &&
+        if (out().size() >= output_limit() &&
             rest.find_first_not_of(' ') != std::string_view::npos) {
           resume_at_ = command.keys.size() - rest.size();
           Suspend();

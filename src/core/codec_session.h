@@ -13,11 +13,6 @@ namespace tinkercache {
 
 enum class ParseStatus : uint8_t { kOk, kNeedMore, kError };
 
-// Past this much output a session stops taking requests from its input, so
-// a batch of requests for large values cannot build an unbounded reply: the
-// caller sends what is there and calls Process() again with the rest.
-inline constexpr size_t kOutputSoftLimit = 256 * 1024;
-
 // What every codec's Parse() reports, whatever its protocol. A codec's own
 // result type extends it with how its errors are written.
 struct ParseOutcome {
@@ -40,7 +35,7 @@ struct ParseOutcome {
 //   bool Execute(const Command& command);  // false: close the connection
 // and may define EndOfInput(), called before Process() returns, to copy what
 // it keeps beyond the input (the input is reused after the call). A command
-// whose replies alone pass kOutputSoftLimit (a get of many keys) calls
+// whose replies alone pass output_limit() (a get of many keys) calls
 // Suspend() and returns: it stays unconsumed, the output is sent, and the
 // next Process() parses it again for the session to resume where it was.
 template <typename Derived, typename Command>
@@ -55,7 +50,8 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
     // One command object for the whole input: parsers overwrite it, so a
     // protocol with many small opcodes does not rebuild it for each.
     Command command;
-    while (pos < input.size() && out.size() < kOutputSoftLimit) {
+    const size_t limit = output_limit();
+    while (pos < input.size() && out.size() < limit) {
       if (swallow_ > 0) {
         const size_t n = static_cast<size_t>(
             std::min<uint64_t>(swallow_, input.size() - pos));

@@ -8,6 +8,11 @@
 
 namespace tinkercache {
 
+// Past this much output a session stops taking requests from its input, so
+// a batch of requests for large values cannot build an unbounded reply: the
+// caller sends what is there and calls Process() again with the rest.
+inline constexpr size_t kOutputSoftLimit = 256 * 1024;
+
 struct ProcessResult {
   size_t consumed = 0;  // input bytes fully handled; the caller drops them
   // When the next request is incomplete: the input size it needs in all,
@@ -27,6 +32,14 @@ class ProtocolSession {
   // replies to `out`. Incomplete trailing bytes are left unconsumed, and so
   // are complete ones once `out` has grown large: call again after sending.
   virtual ProcessResult Process(std::string_view input, OutBuffer& out) = 0;
+
+  // How much output makes Process() stop early (kOutputSoftLimit unless the
+  // host chose otherwise, as tests do to reach that path with small input).
+  size_t output_limit() const { return output_limit_; }
+  void set_output_limit(size_t limit) { output_limit_ = limit; }
+
+ private:
+  size_t output_limit_ = kOutputSoftLimit;
 };
 
 }  // namespace tinkercache

@@ -7,15 +7,15 @@
 
 #include "asio.hpp"
 #include "src/core/executor.h"
-#include "src/core/out_buffer.h"
+#include "src/core/connection_driver.h"
 #include "src/core/session.h"
 
 namespace tinkercache {
 
-// One client connection on a worker's io_context. It reads into its own
-// buffer, lets the protocol session handle every complete request in it, and
-// sends all replies of a batch with one write; replies produced while a
-// write is in flight wait in a second buffer for the next one.
+// One client connection on a worker's io_context: the socket's reads and
+// writes around a ConnectionDriver, which holds the buffers and runs the
+// protocol session. All replies of a batch go out with one write; replies
+// produced while a write is in flight wait for the next one.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::ip::tcp::socket socket, Executor& executor,
@@ -27,10 +27,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void Read();
   void OnRead(const asio::error_code& error, size_t n);
-  void Process();
   void Write();
   void OnWrite(const asio::error_code& error, size_t n);
-  void EnsureReadRoom(size_t needed);
   // -o idle_timeout: a connection that moves no bytes for that long closes.
   void ArmIdleTimer(std::chrono::steady_clock::duration after);
   void OnIdleTimer();
@@ -42,22 +40,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::shared_ptr<asio::ip::tcp::socket> socket_;
   Executor& executor_;
-  const bool compact_only_;
-  std::unique_ptr<ProtocolSession> session_;
-  std::unique_ptr<char[]> read_buffer_;
-  size_t read_capacity_ = 0;
-  size_t read_length_ = 0;
-  size_t read_needed_ = 0;
+  ConnectionDriver driver_;
   const std::chrono::seconds idle_timeout_;
   std::chrono::steady_clock::time_point last_active_;
   asio::steady_timer idle_timer_;
-  OutBuffer pending_;  // replies not yet handed to the socket
-  OutBuffer sending_;  // replies of the write in flight
-  bool reading_ = false;
-  bool writing_ = false;
-  bool closing_ = false;  // no more reading; close once replies are sent
-  bool unfinished_ = false;  // requests left unprocessed at the output limit
-  bool closed_ = false;   // the lingering close has started
+  bool closed_ = false;  // the lingering close has started
 };
 
 // Closes a socket the server is done with after its last reply was written:

@@ -8,8 +8,9 @@ import threading
 import time
 import unittest
 
-from harness import (SANITIZED, Server, ServerTestCase, exchange, read_until,
-                     rss_bytes, send_until_blocked, stats)
+from harness import (SANITIZED, Server, ServerTestCase, binary_request,
+                     exchange, read_until, rss_bytes, send_until_blocked,
+                     stats)
 
 MB = 1 << 20
 
@@ -54,23 +55,22 @@ class BoundedBuffersTest(ServerTestCase):
     def connect(self):
         return socket.create_connection(("127.0.0.1", self.server.port))
 
-    def test_client_that_never_reads_64mb_of_gets(self):
-        # Each 9-byte request asks for 100 KB: unbounded, the replies to 64 MB
-        # of requests would be 700 GB.
-        value = b"r" * 100_000
-        with self.connect() as s:
-            s.sendall(b"set big 0 0 100000\r\n" + value + b"\r\n")
-            self.assertEqual(read_until(s, b"\r\n"), b"STORED\r\n")
+    def never_reads(self, name, request):
+        """A client sends `request` over and over and never reads: the
+        server must stop reading once replies wait, holding little."""
         before = rss_bytes(self.server.proc.pid)
         hog = self.connect()
-        sent = send_until_blocked(hog, b"get big\r\n" * 7000, 64 * MB)
+        sent = send_until_blocked(hog, request * (65536 // len(request) + 1),
+                                  64 * MB)
         grew = rss_bytes(self.server.proc.pid) - before
-        print(f"\n  a client that never reads: the server took "
+        print(f"\n  a client that never reads ({name}): the server took "
               f"{sent / MB:.1f} MB of requests, then stopped reading; "
               f"resident memory grew {grew / MB:.1f} MB")
-        self.assertLess(sent, 16 * MB)
+        # About twice what was measured (2.8 MB taken, mostly the kernel's
+        # socket buffers; 0.6 MB grown: one read buffer, two output buffers).
+        self.assertLess(sent, 6 * MB)
         if not SANITIZED:
-            self.assertLess(grew, 16 * MB)
+            self.assertLess(grew, 1.5 * MB)
         with self.connect() as other:  # everyone else is still served
             self.assertTrue(version(other))
         hog.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -78,6 +78,30 @@ class BoundedBuffersTest(ServerTestCase):
         hog.close()
         with self.connect() as other:
             self.assertTrue(version(other))
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Each request below asks for one or more of these 100 KB values:
+        # unbounded, the replies to 64 MB of requests would be terabytes.
+        with socket.create_connection(("127.0.0.1", cls.server.port)) as s:
+            for k in (b"big", b"big2"):
+                s.sendall(b"set %s 0 0 100000\r\n%s\r\n" % (k, b"r" * 100_000))
+                assert read_until(s, b"\r\n") == b"STORED\r\n"
+
+    def test_client_that_never_reads_ascii_gets(self):
+        self.never_reads("ASCII get", b"get big\r\n")
+
+    def test_client_that_never_reads_ascii_multi_gets(self):
+        self.never_reads("ASCII multi-get", b"get big big2 big big2\r\n")
+
+    def test_client_that_never_reads_binary_gets(self):
+        self.never_reads("binary GETK",
+                         binary_request(0x0c, b"big", opaque=1))
+
+    def test_client_that_never_reads_compact_gets(self):
+        # CLEAR, GET, KEY "big", GO, then GO again and again.
+        self.never_reads("compact GET", b"\x01\x05\x60\x03big" + b"\x00" * 64)
 
     def check_swallowed(self, name, head, reply):
         """Sends `head`, which announces a body far over the item limit,
@@ -212,8 +236,11 @@ class MemoryLimitTest(unittest.TestCase):
                 # The limit, plus 25% for allocator overhead, plus the idle
                 # server and its per-connection buffers.
                 self.assertLess(rss, limit_mb * MB * 1.25 + base + 8 * MB)
-            # Still answering, and the newest items are there.
-            for key in newest:
+            # Still answering, and the newest item is there: the last one
+            # the writer that finished last stored. (The other writer's last
+            # item may be older than the whole cache when one writer lagged:
+            # evicting it is right.)
+            for key in newest[-1:]:
                 self.assertEqual(
                     exchange(server.port, b"get " + key + b"\r\n"),
                     b"VALUE " + key + b" 0 1000\r\n" + value + b"\r\nEND\r\n")

@@ -1,10 +1,17 @@
 #ifndef TINKERCACHE_TESTS_UNIT_SESSION_HARNESS_H_
 #define TINKERCACHE_TESTS_UNIT_SESSION_HARNESS_H_
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "absl/types/span.h"
+#include "gtest/gtest.h"
+
 #include "src/core/clock.h"
+#include "src/core/connection_driver.h"
 #include "src/core/executor.h"
 #include "src/core/stats.h"
 #include "src/storage/engine_handler.h"
@@ -13,51 +20,64 @@
 namespace tinkercache {
 
 // A whole protocol stack without sockets: session, executor, default handler
-// and the real in-memory engine, driven as a connection would drive it.
+// and the real in-memory engine, driven through the ConnectionDriver the
+// server's connections use, by a client that reads every reply at once.
 template <typename Session>
 class SessionHarness {
  public:
   explicit SessionHarness(Settings settings = {},
-                          const ExtensionRegistry* extensions = nullptr)
+                          const ExtensionRegistry* extensions = nullptr,
+                          DriverLimits limits = {})
       : settings_(settings),
         engine_(clock_, EngineOptions(settings)),
         handler_(engine_, clock_),
         registry_(settings_, clock_),
         executor_(handler_, registry_, extensions),
-        session_(executor_) {}
+        driver_(executor_, std::make_unique<Session>(executor_), limits) {}
 
-  // Feeds `input` in pieces of `chunk` bytes (0: all at once) and returns
-  // everything the session answered.
+  // Feeds `input` in pieces of at most `chunk` bytes (0: all at once) and
+  // returns everything the connection sent.
   std::string Run(std::string_view input, size_t chunk = 0) {
-    OutBuffer out;
     std::string sent;
     if (chunk == 0) chunk = input.size() ? input.size() : 1;
-    for (size_t pos = 0; pos < input.size() && !closed_; pos += chunk) {
-      pending_.append(input.substr(pos, chunk));
-      // As a connection does: call again while a large batch left
-      // complete requests behind.
-      for (ProcessResult r; !closed_ && !pending_.empty();) {
-        r = session_.Process(pending_, out);
-        pending_.erase(0, r.consumed);
-        closed_ = r.close;
-        const bool answered = !out.empty();
-        sent.append(out.view());  // "sent": the buffer is free again
-        out.Clear();
-        // Nothing taken and nothing said: the next request is incomplete.
-        if (r.consumed == 0 && !answered) break;
+    while (!input.empty() && !driver_.closing()) {
+      if (!driver_.CanRead()) {
+        // Replies or requests wait behind the output limit: read them.
+        if (!Drain(sent)) ADD_FAILURE() << "stalled: cannot read or write";
+        continue;
       }
+      const absl::Span<char> room = driver_.BeginRead();
+      const size_t n = std::min({chunk, room.size(), input.size()});
+      std::memcpy(room.data(), input.data(), n);
+      input.remove_prefix(n);
+      driver_.EndRead(n);
+      Drain(sent);
     }
     return sent;
   }
 
-  bool closed() const { return closed_; }
-  size_t pending() const { return pending_.size(); }
+  bool closed() const { return driver_.closing(); }
+  size_t pending() const { return driver_.buffered(); }
   ManualClock& clock() { return clock_; }
   StatsRegistry& registry() { return registry_; }
   MemoryEngine& engine() { return engine_; }
-  Session& session() { return session_; }
+  Session& session() { return static_cast<Session&>(*driver_.session()); }
+  ConnectionDriver& driver() { return driver_; }
 
  private:
+  // Sends every reply the connection has, as a client that reads at once;
+  // false if there was none.
+  bool Drain(std::string& sent) {
+    bool any = false;
+    for (std::string_view out = driver_.BeginWrite(); !out.empty();
+         out = driver_.BeginWrite()) {
+      sent.append(out);
+      driver_.EndWrite();
+      any = true;
+    }
+    return any;
+  }
+
   static MemoryEngineOptions EngineOptions(const Settings& s) {
     MemoryEngineOptions o;
     o.max_bytes = s.max_bytes;
@@ -73,9 +93,7 @@ class SessionHarness {
   EngineHandler handler_;
   StatsRegistry registry_;
   Executor executor_;
-  Session session_;
-  std::string pending_;
-  bool closed_ = false;
+  ConnectionDriver driver_;
 };
 
 }  // namespace tinkercache
