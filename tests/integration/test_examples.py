@@ -7,7 +7,7 @@ import tempfile
 import time
 import unittest
 
-from harness import BIN
+from harness import BIN, STOP_TIMEOUT
 
 
 def start_example(name, *args):
@@ -35,7 +35,7 @@ class LinkedListServerTest(unittest.TestCase):
             self.assertEqual(result.returncode, 0, report)
             self.assertIn("All tests passed", report)
             proc.send_signal(signal.SIGTERM)
-            self.assertEqual(proc.wait(timeout=10), 0)
+            self.assertEqual(proc.wait(timeout=STOP_TIMEOUT), 0)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -62,7 +62,7 @@ class MixedServerTest(unittest.TestCase):
                              b"NOT_FOUND\r\n")
             s.close()
             proc.send_signal(signal.SIGTERM)
-            self.assertEqual(proc.wait(timeout=10), 0)
+            self.assertEqual(proc.wait(timeout=STOP_TIMEOUT), 0)
         finally:
             if proc.poll() is None:
                 proc.kill()

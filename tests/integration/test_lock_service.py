@@ -6,7 +6,7 @@ import struct
 import threading
 import unittest
 
-from harness import read_until
+from harness import STOP_TIMEOUT, read_until
 from test_examples import start_example
 
 
@@ -95,7 +95,7 @@ class LockServiceTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.proc.terminate()
-        assert cls.proc.wait(timeout=10) == 0
+        assert cls.proc.wait(timeout=STOP_TIMEOUT) == 0
 
     def scenario(self, kind):
         ann, bob = Protocol(self.port, kind), Protocol(self.port, kind)

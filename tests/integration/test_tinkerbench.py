@@ -103,8 +103,7 @@ class TinkerbenchTest(unittest.TestCase):
                  "--json", "-"], stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, text=True)
             time.sleep(1.5)
-            server.proc.kill()
-            server.proc.wait()
+            server.kill()  # on purpose: the run must notice
             out, err = proc.communicate(timeout=60)
             self.assertNotEqual(proc.returncode, 0)
             self.assertRegex(err, r"connect|closed")

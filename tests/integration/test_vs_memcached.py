@@ -1,12 +1,19 @@
 """Sends identical request streams to memcached 1.6.18 and to tinkercache and
-compares the replies byte for byte, after masking what legitimately differs
-(CAS uniques and the version string)."""
+compares the replies byte for byte. Only what legitimately differs is
+masked: CAS uniques become ids in order of appearance (so which replies
+share a CAS is still compared), the exact VERSION strings of each server,
+and the item size memcached's slab layout decides. Streams where tinkercache
+still differs by mistake are listed in KNOWN_MISMATCHES_ISSUE_17."""
 
+from concurrent.futures import ThreadPoolExecutor
+import collections
 import re
 import struct
+import sys
 import unittest
 
-from harness import Memcached, Server, exchange
+from harness import (HEADER, MEMCACHED_VERSION, TINKERCACHE_VERSION,
+                     Memcached, Server, exchange)
 
 STREAMS = [
     b"bogus\r\n", b"\r\n", b"get\r\n", b"gets\r\n", b"GET k\r\n",
@@ -54,12 +61,57 @@ STREAMS = [
     b"set k  0 0 1\r\nx\r\n", b"set k 0 0 1 \r\nx\r\n",
     b"incr n 1 noreply\r\nversion\r\n", b"version x\r\n", b"quit\r\n",
     b"get " + b"k " * 2000 + b"\r\n",
+
+    # The recorded cases of tests/unit/ascii_session_test.cc, checked here
+    # against memcached itself. Left out: a too-long key late in a
+    # multi-get, a deliberate difference README lists.
+    b"touch k\r\n", b"incr k\r\n", b"delete\r\n", b"cache_memlimit 100\r\n",
+    b"set k 0 0 5\r\nhello\r\n", b"set k 0 abc 5\r\nhello\r\n",
+    b"set k 0 0 4294967295\r\n", b"set k 99999999999999999999 0 1\r\nx\r\n",
+    b"set k 0 0 1 2 3 4 5 6 7 8 9\r\nx\r\n", b"set k 0 0 0\r\n\r\nget k\r\n",
+    b"set " + b"a" * 250 + b" 0 0 1\r\nx\r\n",
+    b"set k 4294967295 0 1\r\nx\r\nget k\r\n",
+    b"add k 0 0 1\r\na\r\nadd k 0 0 1\r\nb\r\nget k\r\n",
+    b"replace k 0 0 1\r\na\r\nset k 0 0 1\r\nb\r\nreplace k 3 0 1\r\nc\r\n"
+    b"get k\r\n",
+    b"set k 0 0 1\r\nx\r\nappend k 5 5 1\r\ny\r\nprepend k 0 0 1\r\nw\r\n"
+    b"get k\r\n",
+    b"set k 0 0 1\r\nx\r\ncas k 0 0 1 0\r\ny\r\n",
+    b"cas k 0 0 1 5 noreply\r\nx\r\nget k\r\n",
+    b"set k 0 0 1\r\nx\r\nget  k   k \r\n", b"get k\x01z\r\n",
+    b"set a 1 0 1\r\n1\r\nset c 3 0 1\r\n3\r\nget a b c\r\n",
+    b"set k 0 0 1\r\nx\r\ngat 10 k nokey\r\n",
+    b"set n 0 0 2\r\n10\r\nincr n abc\r\n",
+    b"set n 0 0 2\r\n10\r\nincr n -1\r\n",
+    b"set n 0 0 2\r\n10\r\ndecr n 100\r\n",
+    b"set n 0 0 3\r\n100\r\ndecr n 1\r\nget n\r\n",
+    b"set n 0 0 3\r\n12a\r\nincr n 1\r\n",
+    b"set n 0 0 3\r\n 12\r\nincr n 1\r\nincr n 01\r\n",
+    b"set n 0 0 1\r\n9\r\nincr n 1\r\nget n\r\n",
+    b"set k 0 0 1\r\nx\r\nincr k 1 2\r\n",
+    b"set n 0 0 1\r\n1\r\nincr n 5 noreply\r\ndecr n 2 noreply\r\nget n\r\n",
+    b"set k 0 0 1\r\nx\r\ntouch k 10 junk\r\n",
+    b"set k 0 0 1\r\nx\r\ntouch k 1 noreply\r\nget k\r\n",
+    b"delete k noreply\r\n", b"delete k 0 noreply\r\n",
+    b"flush_all noreply\r\n",
+    b"set k 0 0 1\r\nx\r\nflush_all 0 noreply\r\nget k\r\n",
+    b"verbosity 1 noreply\r\n", b"version\r\n", b"quit\r\nget k\r\n",
 ]
 
+# Answers that depend on what the server ever held (slab classes, item
+# counts survive a flush): compared on servers that never held anything.
+FRESH_STREAMS = [b"stats sizes\r\nstats slabs\r\nstats items\r\n"]
 
-def normalize(reply):
-    reply = re.sub(rb"(VALUE \S+ \d+ \d+) \d+\r\n", rb"\1 <cas>\r\n", reply)
-    return re.sub(rb"VERSION \S+", b"VERSION <v>", reply)
+# Streams on which tinkercache answers otherwise than memcached 1.6.18 by
+# mistake (README lists the deliberate differences, left out above): issue
+# 17. Each is still sent to both and its bytes printed, and the test fails
+# once tinkercache answers as memcached does, so the entry goes with the fix.
+KNOWN_MISMATCHES_ISSUE_17 = {
+    # memcached sets the memory limit ("OK"); tinkercache has no such
+    # command ("ERROR"). tests/unit/ascii_session_test.cc records ERROR as
+    # memcached's answer.
+    b"cache_memlimit 100\r\n",
+}
 
 
 def packet(op, key=b"", extras=b"", value=b"", cas=0, magic=0x80,
@@ -79,9 +131,6 @@ def arith(op, key, delta, initial, exptime):
     return packet(op, key, struct.pack(">QQI", delta, initial, exptime))
 
 
-# Binary streams; left out are the deliberate differences README lists
-# (VERBOSITY's reply, an unknown opcode with a body, a key longer than the
-# body) and stats whose values differ by nature.
 BINARY_STREAMS = [
     packet(0x00, b"nokey"), packet(0x0c, b"nokey"), packet(0x09, b"nokey") + NOOP,
     packet(0x01, b"k", SETX, b"hello") + packet(0x00, b"k") + packet(0x0c, b"k"),
@@ -116,8 +165,27 @@ BINARY_STREAMS = [
     packet(0x01, b"k", SETX, b"v") + packet(0x0e, b"k", b"", b"x", cas=1),
     packet(0x1b) + NOOP, packet(0x1c, b"k") + NOOP,
     packet(0x08, extras=b"12") + NOOP,
-]
 
+    # The recorded cases of tests/unit/binary_session_test.cc not covered
+    # above, checked here against memcached itself.
+    packet(0x0d, b"nokey") + NOOP,
+    packet(0x01, b"k", SETX, b"hello") + packet(0x00, b"k") +
+    packet(0x0c, b"k") + packet(0x09, b"k") + packet(0x0d, b"k"),
+    packet(0x01, b"k", SETX, b"v") + packet(0x12, b"k", SETX, b"w"),
+    packet(0x02, b"k", SETX, b"v"),
+    packet(0x01, b"k", SETX, b"v") +
+    packet(0x13, b"k", struct.pack(">II", 9, 0), b"w") + packet(0x00, b"k"),
+    packet(0x01, b"k", SETX, b"b") + packet(0x0e, b"k", b"", b"c") +
+    packet(0x1a, b"k", b"", b"a") + packet(0x00, b"k"),
+    packet(0x01, b"k", SETX, b"v") + packet(0x14, b"k") + packet(0x14, b"k") +
+    NOOP,
+    arith(0x15, b"n", 1, 7, 0) + arith(0x16, b"n", 2, 0, 0) +
+    packet(0x00, b"n"),
+    packet(0x0b),
+    packet(0x01, b"k", SETX, b"v") + packet(0x08) + packet(0x00, b"k"),
+    packet(0x10, b"sizes"),
+    packet(0x24, b"nokey", struct.pack(">I", 10)) + NOOP,
+]
 
 # Meta command streams (mg, ms, md, ma, mn, me), classic commands between
 # them. Left out are the documented flags memcached 1.6.18 lacks (E, N on
@@ -310,11 +378,78 @@ META_STREAMS = [
 ]
 
 
-def normalize_meta(reply):
-    """CAS values, and the item size memcached's slab layout decides."""
-    reply = re.sub(rb" c\d+", b" c<cas>", reply)
-    reply = re.sub(rb"cas=\d+", b"cas=<cas>", reply)
-    return re.sub(rb"size=\d+", b"size=<size>", reply)
+META_CODES = (b"HD", b"VA", b"EN", b"NF", b"NS", b"EX")
+
+
+def ascii_view(reply, version):
+    """`reply` with CAS uniques as ids in order of appearance, the exact
+    VERSION line of `version` and memcached's slab-decided item size
+    masked. Data blocks pass untouched."""
+    ids = {}
+
+    def cas(unique):
+        return b"<cas%d>" % ids.setdefault(unique, len(ids) + 1)
+
+    out, pos = [], 0
+    while pos < len(reply):
+        end = reply.find(b"\r\n", pos)
+        if end < 0:
+            out.append(reply[pos:])
+            break
+        words = reply[pos:end].split(b" ")
+        pos = end + 2
+        data = None  # bytes of the data block that follows
+        if words[0] == b"VALUE" and len(words) in (4, 5):
+            if len(words) == 5 and words[4].isdigit():
+                words[4] = cas(words[4])
+            data = int(words[3]) if words[3].isdigit() else None
+        elif words[0] in META_CODES:
+            if words[0] == b"VA" and len(words) > 1 and words[1].isdigit():
+                data = int(words[1])
+            words = [b"c" + cas(w[1:]) if w[:1] == b"c" and w[1:].isdigit()
+                     else w for w in words]
+        elif words[0] == b"ME":
+            words = [b"cas=" + cas(w[4:]) if w.startswith(b"cas=") else
+                     b"size=<size>" if w.startswith(b"size=") else w
+                     for w in words]
+        elif words == [b"VERSION", version]:
+            words[1] = b"<version>"
+        out.append(b" ".join(words) + b"\r\n")
+        if data is not None and pos + data + 2 <= len(reply):
+            out.append(reply[pos:pos + data + 2])
+            pos += data + 2
+    return b"".join(out)
+
+
+Packet = collections.namedtuple(
+    "Packet", "magic opcode key_length extras_length data_type status "
+    "body_length opaque cas extras key value")
+
+
+def binary_view(reply, version):
+    """Every reply packet whole (header, extras, key, value), with the CAS
+    field as an id in order of appearance (0 stays 0) and the body of a
+    VERSION reply of exactly `version` masked; then the bytes that do not
+    form a packet, and whether the server closed."""
+    closed = reply.endswith(b"<closed>")
+    if closed:
+        reply = reply[:-len(b"<closed>")]
+    ids = {0: 0}
+    out = []
+    while len(reply) >= HEADER.size:
+        (magic, op, key_length, extras_length, data_type, status, body_length,
+         opaque, cas) = HEADER.unpack(reply[:HEADER.size])
+        body = reply[HEADER.size:HEADER.size + body_length]
+        reply = reply[HEADER.size + body_length:]
+        extras = body[:extras_length]
+        key = body[extras_length:extras_length + key_length]
+        value = body[extras_length + key_length:]
+        if op == 0x0b and status == 0 and value == version:
+            value, body_length = b"<version>", None
+        out.append(Packet(magic, op, key_length, extras_length, data_type,
+                          status, body_length, opaque,
+                          ids.setdefault(cas, len(ids)), extras, key, value))
+    return out, reply, closed
 
 
 # Counters the meta commands move, compared after the same stream.
@@ -336,47 +471,58 @@ def counters(port):
     values = dict(re.findall(rb"STAT (\S+) (\S+)\r\n", reply))
     return {name: values.get(name) for name in META_COUNTERS}
 
-
-def describe(reply):
-    """The reply packets with CAS values and the version masked."""
-    closed = reply.endswith(b"<closed>")
-    if closed:
-        reply = reply[:-len(b"<closed>")]
-    out = []
-    while len(reply) >= 24:
-        (magic, op, kl, el, _, status, bl, opaque,
-         cas) = struct.unpack(">BBHBBHIIQ", reply[:24])
-        body = reply[24:24 + bl]
-        value = body[el + kl:]
-        if op == 0x0b:
-            value = b"<version>"
-        out.append((magic, op, status, body[:el], body[el:el + kl], value,
-                    opaque, bool(cas)))
-        reply = reply[24 + bl:]
-    return out, reply, closed
+def both(pool, mc, tc, stream, flush=None, settle=0.15):
+    """The replies of memcached and tinkercache to `stream`, sent to both at
+    once, each after `flush` (if given) on a connection of its own."""
+    def run(server):
+        if flush is not None:
+            exchange(server.port, flush, settle=0.05)
+        return exchange(server.port, stream, settle=settle)
+    return tuple(pool.map(run, (mc, tc)))
 
 
 class VersusMemcachedTest(unittest.TestCase):
+    def check(self, stream, want, got, view):
+        """Asserts tinkercache's reply is memcached's, or for a known
+        mismatch that it still differs (and shows both)."""
+        with self.subTest(stream=stream[:80]):
+            mc_view = view(want, MEMCACHED_VERSION)
+            tc_view = view(got, TINKERCACHE_VERSION)
+            if stream not in KNOWN_MISMATCHES_ISSUE_17:
+                self.assertEqual(tc_view, mc_view)
+                return
+            self.assertNotEqual(
+                tc_view, mc_view, "tinkercache now answers as memcached: "
+                "remove the stream from KNOWN_MISMATCHES_ISSUE_17")
+            print(f"\nknown mismatch (issue 17): {stream[:80]!r}\n"
+                  f"  memcached:   {want[:200]!r}\n"
+                  f"  tinkercache: {got[:200]!r}", file=sys.stderr)
+
     def compare(self, streams, flush, view):
-        """Each stream on an empty cache of both servers; `view` masks what
-        legitimately differs."""
-        with Memcached() as mc, Server() as tc:
+        """Each stream on an empty cache of both servers."""
+        with Memcached() as mc, Server() as tc, \
+                ThreadPoolExecutor(2) as pool:
             for stream in streams:
-                exchange(mc.port, flush, settle=0.05)
-                exchange(tc.port, flush, settle=0.05)
-                want = view(exchange(mc.port, stream, settle=0.15))
-                got = view(exchange(tc.port, stream, settle=0.15))
-                self.assertEqual(got, want, f"stream {stream[:80]!r}")
+                want, got = both(pool, mc, tc, stream, flush)
+                self.check(stream, want, got, view)
             self.assertEqual(tc.stop(), 0)
 
     def test_same_replies_as_memcached(self):
-        self.compare(STREAMS, b"flush_all\r\n", normalize)
+        self.compare(STREAMS, b"flush_all\r\n", ascii_view)
+
+    def test_same_replies_as_memcached_when_fresh(self):
+        for stream in FRESH_STREAMS:
+            with Memcached() as mc, Server() as tc, \
+                    ThreadPoolExecutor(2) as pool:
+                want, got = both(pool, mc, tc, stream)
+                self.check(stream, want, got, ascii_view)
+                self.assertEqual(tc.stop(), 0)
 
     def test_same_binary_replies_as_memcached(self):
-        self.compare(BINARY_STREAMS, packet(0x08), describe)
+        self.compare(BINARY_STREAMS, packet(0x08), binary_view)
 
     def test_same_meta_replies_as_memcached(self):
-        self.compare(META_STREAMS, b"flush_all\r\n", normalize_meta)
+        self.compare(META_STREAMS, b"flush_all\r\n", ascii_view)
 
     def test_meta_cas_driven_streams_as_memcached(self):
         # Streams that use the CAS each server gave: compare-and-set,
@@ -392,7 +538,7 @@ class VersusMemcachedTest(unittest.TestCase):
                          b"md k I\r\nms k 1 C%d I\r\ny\r\nmg k v t\r\n" % cas,
                          b"ma n C%d v\r\nma n C%d v\r\n" % (ncas, ncas),
                          b"mg k c\r\n"):
-                out.append(normalize_meta(exchange(port, line)))
+                out.append(ascii_view(exchange(port, line), b""))
             cas = int(re.search(rb"c(\d+)",
                                 exchange(port, b"mg k c\r\n")).group(1))
             out.append(exchange(port, b"md k C%d q\r\nmd k C%d\r\nmn\r\n"

@@ -8,9 +8,13 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -26,47 +30,129 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A file system whose writes fail with "no space" while `full` is set.
-class FullDiskFileSystem final : public rocksdb::FileSystemWrapper {
+// The real file system, watched and with faults to inject, whoever runs
+// the test: while `full` is set, writes fail with "no space"; while
+// `read_only` is set, creating, renaming or deleting a file or directory
+// fails with "permission denied", as in a directory this process may not
+// write (root writes anywhere, so a chmod cannot show it); `log_appends`
+// and `log_syncs` count writes and syncs of the write-ahead log (*.log).
+class TestFileSystem final : public rocksdb::FileSystemWrapper {
  public:
-  FullDiskFileSystem()
-      : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
-  const char* Name() const override { return "FullDiskFileSystem"; }
+  using IOStatus = rocksdb::IOStatus;
+  using IOOptions = rocksdb::IOOptions;
+  using FileOptions = rocksdb::FileOptions;
+  using IODebugContext = rocksdb::IODebugContext;
 
-  rocksdb::IOStatus NewWritableFile(
-      const std::string& name, const rocksdb::FileOptions& options,
-      std::unique_ptr<rocksdb::FSWritableFile>* result,
-      rocksdb::IODebugContext* dbg) override {
+  TestFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "TestFileSystem"; }
+
+  IOStatus NewWritableFile(const std::string& name, const FileOptions& options,
+                           std::unique_ptr<rocksdb::FSWritableFile>* result,
+                           IODebugContext* dbg) override {
+    if (read_only) return Refused(name);
     std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
-    if (s.ok()) *result = std::make_unique<File>(std::move(file), full);
+    IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
+    if (s.ok()) {
+      *result = std::make_unique<File>(std::move(file), *this,
+                                       name.ends_with(".log"));
+    }
     return s;
+  }
+  IOStatus ReopenWritableFile(const std::string& name,
+                              const FileOptions& options,
+                              std::unique_ptr<rocksdb::FSWritableFile>* result,
+                              IODebugContext* dbg) override {
+    if (read_only) return Refused(name);
+    return target()->ReopenWritableFile(name, options, result, dbg);
+  }
+  IOStatus ReuseWritableFile(const std::string& name,
+                             const std::string& old_name,
+                             const FileOptions& options,
+                             std::unique_ptr<rocksdb::FSWritableFile>* result,
+                             IODebugContext* dbg) override {
+    if (read_only) return Refused(name);
+    return target()->ReuseWritableFile(name, old_name, options, result, dbg);
+  }
+  IOStatus NewRandomRWFile(const std::string& name, const FileOptions& options,
+                           std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+                           IODebugContext* dbg) override {
+    if (read_only) return Refused(name);
+    return target()->NewRandomRWFile(name, options, result, dbg);
+  }
+  IOStatus LockFile(const std::string& name, const IOOptions& options,
+                    rocksdb::FileLock** lock, IODebugContext* dbg) override {
+    if (read_only) return Refused(name);
+    return target()->LockFile(name, options, lock, dbg);
+  }
+  IOStatus CreateDir(const std::string& name, const IOOptions& options,
+                     IODebugContext* dbg) override {
+    if (read_only) return Refused(name);
+    return target()->CreateDir(name, options, dbg);
+  }
+  IOStatus CreateDirIfMissing(const std::string& name, const IOOptions& options,
+                              IODebugContext* dbg) override {
+    // An existing directory needs no write permission.
+    if (read_only && !target()->FileExists(name, options, dbg).ok()) {
+      return Refused(name);
+    }
+    return target()->CreateDirIfMissing(name, options, dbg);
+  }
+  IOStatus RenameFile(const std::string& from, const std::string& to,
+                      const IOOptions& options, IODebugContext* dbg) override {
+    if (read_only) return Refused(to);
+    return target()->RenameFile(from, to, options, dbg);
+  }
+  IOStatus LinkFile(const std::string& from, const std::string& to,
+                    const IOOptions& options, IODebugContext* dbg) override {
+    if (read_only) return Refused(to);
+    return target()->LinkFile(from, to, options, dbg);
+  }
+  IOStatus DeleteFile(const std::string& name, const IOOptions& options,
+                      IODebugContext* dbg) override {
+    if (read_only) return Refused(name);
+    return target()->DeleteFile(name, options, dbg);
   }
 
   std::atomic<bool> full{false};
+  std::atomic<bool> read_only{false};
+  std::atomic<int> log_appends{0};
+  std::atomic<int> log_syncs{0};
 
  private:
+  static IOStatus Refused(const std::string& name) {
+    return IOStatus::IOError(name, std::strerror(EACCES));
+  }
+
   class File final : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> file,
-         const std::atomic<bool>& full)
-        : FSWritableFileOwnerWrapper(std::move(file)), full_(full) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                             const rocksdb::IOOptions& options,
-                             rocksdb::IODebugContext* dbg) override {
-      if (full_) return rocksdb::IOStatus::NoSpace("disk full (test)");
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, TestFileSystem& fs,
+         bool log)
+        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs), log_(log) {}
+    IOStatus Append(const rocksdb::Slice& data, const IOOptions& options,
+                    IODebugContext* dbg) override {
+      if (fs_.full) return IOStatus::NoSpace("disk full (test)");
+      if (log_) ++fs_.log_appends;
       return FSWritableFileOwnerWrapper::Append(data, options, dbg);
     }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                             const rocksdb::IOOptions& options,
-                             const rocksdb::DataVerificationInfo& info,
-                             rocksdb::IODebugContext* dbg) override {
-      if (full_) return rocksdb::IOStatus::NoSpace("disk full (test)");
+    IOStatus Append(const rocksdb::Slice& data, const IOOptions& options,
+                    const rocksdb::DataVerificationInfo& info,
+                    IODebugContext* dbg) override {
+      if (fs_.full) return IOStatus::NoSpace("disk full (test)");
+      if (log_) ++fs_.log_appends;
       return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+    }
+    IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
+      if (log_) ++fs_.log_syncs;
+      return FSWritableFileOwnerWrapper::Sync(options, dbg);
+    }
+    IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+      if (log_) ++fs_.log_syncs;
+      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
     }
 
    private:
-    const std::atomic<bool>& full_;
+    TestFileSystem& fs_;
+    const bool log_;
   };
 };
 
@@ -102,6 +188,90 @@ class RocksDbEngineTest : public ::testing::Test {
     StatWriter out(sink);
     engine.WriteStats(group, out);
     return found;
+  }
+
+  // Every kind of write the protocols make, each acknowledged, with the
+  // write-ahead log syncs it caused.
+  std::vector<std::pair<std::string, int>> LogSyncsPerWrite(bool sync) {
+    auto fs = std::make_shared<TestFileSystem>();
+    std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+    RocksDbEngineOptions o;
+    o.sync = sync;
+    o.env = env.get();
+    auto engine = Open(o);
+    if (engine == nullptr) return {};
+    // Opening syncs the log in both modes (the CAS ceiling): the count
+    // works.
+    EXPECT_GT(fs->log_syncs, 0);
+
+    const uint32_t later = clock_.NowSeconds() + 100;
+    uint64_t cas = 0;
+    auto stored = [&](const StoreResult& r) {
+      cas = r.cas;
+      return r.status == Status::kOk;
+    };
+    auto store = [&](StoreMode mode, std::string_view key,
+                     std::string_view value) {
+      return stored(engine->Store(mode, key, value, 0, 0));
+    };
+    auto ignore = [](const ItemView&) {};
+    auto ok = [](Status status) { return status == Status::kOk; };
+    // A flush has no status: the write error count tells.
+    auto flushed = [&] {
+      return Stat(*engine, "", "rocksdb_write_errors") == "0";
+    };
+    const std::vector<std::pair<std::string, std::function<bool()>>> writes = {
+        {"set", [&] { return store(StoreMode::kSet, "k", "v"); }},
+        {"add", [&] { return store(StoreMode::kAdd, "added", "v"); }},
+        {"replace", [&] { return store(StoreMode::kReplace, "k", "w"); }},
+        {"append", [&] { return store(StoreMode::kAppend, "k", ">"); }},
+        {"prepend", [&] { return store(StoreMode::kPrepend, "k", "<"); }},
+        {"cas",
+         [&] {
+           return stored(engine->Store(StoreMode::kSet, "k", "c", 0, 0, cas));
+         }},
+        {"set counter", [&] { return store(StoreMode::kSet, "n", "1"); }},
+        {"incr", [&] { return ok(engine->Arithmetic("n", true, 2).status); }},
+        {"decr", [&] { return ok(engine->Arithmetic("n", false, 1).status); }},
+        {"incr creating",
+         [&] {
+           return ok(
+               engine->Arithmetic("made", true, 1, NewCounter{5, 0}).status);
+         }},
+        {"touch", [&] { return ok(engine->GetAndTouch("k", later, ignore)); }},
+        {"vivify",
+         [&] {
+           FetchArgs fetch{"vivified"};
+           fetch.vivify_deadline = later;
+           return ok(engine->Fetch(fetch, ignore));
+         }},
+        {"invalidate",
+         [&] {
+           DeleteArgs invalidate{"k"};
+           invalidate.invalidate = true;
+           return ok(engine->Delete(invalidate));
+         }},
+        {"delete", [&] { return ok(engine->Delete("added")); }},
+        {"delayed flush",
+         [&] {
+           engine->Flush(later);
+           return flushed();
+         }},
+        {"flush",
+         [&] {
+           engine->Flush(0);
+           return flushed();
+         }},
+    };
+    std::vector<std::pair<std::string, int>> syncs;
+    for (const auto& [name, write] : writes) {
+      const int appends_before = fs->log_appends;
+      const int syncs_before = fs->log_syncs;
+      EXPECT_TRUE(write()) << name;
+      EXPECT_GT(fs->log_appends, appends_before) << name << ": not logged";
+      syncs.emplace_back(name, fs->log_syncs - syncs_before);
+    }
+    return syncs;
   }
 
   TempDir dir_;
@@ -261,19 +431,24 @@ TEST_F(RocksDbEngineTest, UnusableDirectoryRefusesToOpen) {
   auto engine = RocksDbEngine::Open(clock_, o);
   ASSERT_FALSE(engine.ok());
   EXPECT_THAT(engine.status().message(), HasSubstr(o.data_dir));
+}
 
-  if (geteuid() != 0) {  // root writes anywhere
-    const std::string locked = dir_.path() + "/read-only";
-    ASSERT_EQ(mkdir(locked.c_str(), 0555), 0);
-    o.data_dir = locked;
-    engine = RocksDbEngine::Open(clock_, o);
-    ASSERT_FALSE(engine.ok());
-    EXPECT_THAT(engine.status().message(), HasSubstr(locked));
-  }
+TEST_F(RocksDbEngineTest, ReadOnlyDirectoryRefusesToOpen) {
+  auto fs = std::make_shared<TestFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  fs->read_only = true;
+  RocksDbEngineOptions o;
+  o.data_dir = dir_.path() + "/read-only";
+  ASSERT_EQ(mkdir(o.data_dir.c_str(), 0555), 0);
+  o.env = env.get();
+  auto engine = RocksDbEngine::Open(clock_, o);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_THAT(engine.status().message(), HasSubstr(o.data_dir));
+  EXPECT_THAT(engine.status().message(), HasSubstr(std::strerror(EACCES)));
 }
 
 TEST_F(RocksDbEngineTest, FullDiskFailsWritesAndKeepsReads) {
-  auto fs = std::make_shared<FullDiskFileSystem>();
+  auto fs = std::make_shared<TestFileSystem>();
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   RocksDbEngineOptions o;
   o.env = env.get();
@@ -309,6 +484,20 @@ TEST_F(RocksDbEngineTest, FullDiskFailsWritesAndKeepsReads) {
   ASSERT_TRUE(Item(*engine, "k2", &value).has_value());
   EXPECT_EQ(value, "v2");
   ASSERT_TRUE(Item(*engine, "k", &value).has_value());
+}
+
+// --sync: a write is acknowledged only once the log is on the disk.
+TEST_F(RocksDbEngineTest, SyncModeSyncsTheLogBeforeEachAcknowledgement) {
+  const auto writes = LogSyncsPerWrite(/*sync=*/true);
+  ASSERT_EQ(writes.size(), 16u);
+  for (const auto& [name, syncs] : writes) EXPECT_GE(syncs, 1) << name;
+}
+
+// Without it, the log is written but left to the OS: no sync per write.
+TEST_F(RocksDbEngineTest, DefaultModeLeavesTheLogToTheOs) {
+  const auto writes = LogSyncsPerWrite(/*sync=*/false);
+  ASSERT_EQ(writes.size(), 16u);
+  for (const auto& [name, syncs] : writes) EXPECT_EQ(syncs, 0) << name;
 }
 
 TEST_F(RocksDbEngineTest, StatsNameTheEngineAndItsDisk) {
