@@ -44,7 +44,8 @@ class LinkedListEngine final : public Engine {
   }
 
   StoreResult Store(const StoreArgs& args) override {
-    if (!ItemFits(item_size_max_, args.key.size(), args.value.size())) {
+    if (!ItemFits(item_size_max_, args.key.size(), args.value.size(),
+                  args.flags)) {
       return {Status::kTooLarge};
     }
     const bool concat =
@@ -71,8 +72,9 @@ class LinkedListEngine final : public Engine {
       std::string joined = args.mode == StoreMode::kAppend
                                ? item->value + std::string(args.value)
                                : std::string(args.value) + item->value;
-      if (!ItemFits(item_size_max_, args.key.size(), joined.size())) {
-        return {Status::kTooLarge};
+      if (!ItemFits(item_size_max_, args.key.size(), joined.size(),
+                    item->flags)) {
+        return {Status::kNotStored};  // as memcached: the join cannot be made
       }
       item->value = std::move(joined);
       item->cas = args.new_cas ? *args.new_cas : ++next_cas_;
@@ -108,6 +110,8 @@ class LinkedListEngine final : public Engine {
       result.value = args.create->initial;
       result.created = true;
     } else {
+      // An empty value is refused before the CAS is compared, as memcached.
+      if (item->value.empty()) return {Status::kNonNumeric};
       if (args.expected_cas && item->cas != *args.expected_cas) {
         return {Status::kExists};
       }
@@ -119,7 +123,10 @@ class LinkedListEngine final : public Engine {
       result.previous_deadline = item->deadline;
       item->value = std::to_string(result.value);
     }
-    if (args.new_deadline) item->deadline = *args.new_deadline;
+    if (args.new_deadline &&
+        !(result.created && args.create->keeps_deadline)) {
+      item->deadline = *args.new_deadline;  // N after T: N's stays
+    }
     item->cas = args.new_cas ? *args.new_cas : ++next_cas_;
     result.cas = item->cas;
     result.deadline = item->deadline;
@@ -144,6 +151,18 @@ class LinkedListEngine final : public Engine {
     std::lock_guard lock(mu_);
     out.Add("curr_items", static_cast<uint64_t>(items_.size()));
     return true;
+  }
+
+  // stats cachedump (and memcdump): newest first, as memcached lists.
+  void ListItems(ItemListVisitor visit) override {
+    std::lock_guard lock(mu_);
+    Find({});  // applies a flush that has come due
+    for (const Item& item : items_) {
+      if (Expired(item)) continue;
+      if (!visit(ItemListing{item.key, item.value.size(), item.deadline})) {
+        return;
+      }
+    }
   }
 
  private:

@@ -1,6 +1,8 @@
 #include "protocols/ascii/ascii_parser.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <optional>
 
 #include "absl/strings/escaping.h"
@@ -23,6 +25,13 @@ constexpr std::string_view kBadDelta =
 constexpr std::string_view kDeleteUsage =
     "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]";
 constexpr std::string_view kLineTooLong = "CLIENT_ERROR line too long";
+constexpr std::string_view kShutdownDisabled = "ERROR: shutdown not enabled";
+constexpr std::string_view kMemlimitTooSmall =
+    "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m";
+constexpr std::string_view kMemlimitNotMegabytes =
+    "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes";
+// A fixed answer for a command that changes nothing here.
+constexpr std::string_view kOkLine = "OK";
 
 // Meta commands: memcached's answers, byte for byte.
 constexpr std::string_view kDuplicateFlag = "CLIENT_ERROR duplicate flag";
@@ -84,6 +93,35 @@ BasicTokens<N> Tokenize(std::string_view line) {
     t.token[t.count++] = line.substr(start, i - start);
   }
   return t;
+}
+
+// memcached's test for an HTTP request line: a command it does not know
+// whose first letter none of its dispatch's branches takes, and whose last
+// token (among the first 23) starts with "HTTP/".
+bool LooksLikeHttp(std::string_view verb, std::string_view line) {
+  if (verb.empty() ||
+      std::string_view("gsacidt").find(verb[0]) != std::string_view::npos ||
+      verb == "lru" || verb == "lru_crawler" || verb == "watch" ||
+      verb == "bget") {
+    return false;
+  }
+  std::string_view last;
+  size_t i = 0;
+  for (int n = 0; n < 23 && i < line.size(); ++n) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    const size_t start = i;
+    while (i < line.size() && line[i] != ' ') ++i;
+    if (i > start) last = line.substr(start, i - start);
+  }
+  return last.substr(0, 5) == "HTTP/";
+}
+
+// strtod's acceptance, as memcached's safe_strtod: a number, then nothing.
+bool IsDouble(std::string_view token) {
+  const std::string copy(token);
+  char* end = nullptr;
+  std::strtod(copy.c_str(), &end);
+  return end != copy.c_str() && *end == '\0';
 }
 
 // A meta verb: "m" and one more letter, alone or before a space.
@@ -220,7 +258,8 @@ class LineParserBase {
 };
 
 ParseResult LineParserBase::DataBlock(size_t vlen, bool quiet) {
-  if (!ItemFits(limits_.item_size_max, request_.key.size(), vlen)) {
+  if (!ItemFits(limits_.item_size_max, request_.key.size(), vlen,
+                request_.flags)) {
     ParseResult r = Error(kTooLarge, quiet);
     r.swallow = vlen + 2;
     r.too_large = true;
@@ -237,6 +276,7 @@ ParseResult LineParserBase::DataBlock(size_t vlen, bool quiet) {
   if (data[vlen] != '\r' || data[vlen + 1] != '\n') {
     ParseResult r = Error(kBadChunk, quiet);
     r.consumed = total;
+    r.counted = true;
     return r;
   }
   request_.value = std::string_view(data, vlen);
@@ -264,11 +304,13 @@ class LineParser : public LineParserBase {
   ParseResult Touch();
   ParseResult FlushAll();
   ParseResult Verbosity();
+  ParseResult MemoryLimit();
   ParseResult Simple(CommandId command) {
     request_.command = command;
     return Ok();
   }
   ParseResult Stats();
+  ParseResult Slabs();
   ParseResult Registered(const Extension& extension);
 
   Tokens tokens_;
@@ -287,6 +329,9 @@ ParseResult LineParser::Run() {
     case 's':
       if (verb == "set") return Storage(CommandId::kSet);
       if (verb == "stats") return Stats();
+      if (verb == "slabs") return Slabs();
+      // memcached's answer unless started with -A, which we do not offer.
+      if (verb == "shutdown") return Error(kShutdownDisabled);
       break;
     case 'a':
       if (verb == "add") return Storage(CommandId::kAdd);
@@ -300,6 +345,7 @@ ParseResult LineParser::Run() {
       break;
     case 'c':
       if (verb == "cas") return Storage(CommandId::kCas);
+      if (verb == "cache_memlimit") return MemoryLimit();
       break;
     case 'i':
       if (verb == "incr") return Arithmetic(CommandId::kIncr);
@@ -329,7 +375,31 @@ ParseResult LineParser::Run() {
       return Registered(*e);
     }
   }
+  if (LooksLikeHttp(verb, line_)) {
+    // memcached closes such a connection without a word: a browser made to
+    // send a request to a cache must not get a reply it could use.
+    ParseResult r = Error(kError, /*quiet=*/true);
+    r.close = true;
+    return r;
+  }
   return Error(kError);
+}
+
+ParseResult LineParser::Slabs() {
+  // Only "slabs automove" has a meaning without slab classes: accepted and
+  // checked as memcached checks it, with nothing to tune here.
+  if (tokens_.count < 3 || tokens_[1] != "automove") return Error(kError);
+  const bool quiet = tokens_.noreply();
+  if (tokens_[2] == "ratio") {
+    if (tokens_.count < 4 || !IsDouble(tokens_[3])) {
+      return Error(kError, quiet);
+    }
+    return Error(kOkLine, quiet);
+  }
+  const auto level = ParseUint64(tokens_[2]);
+  if (!level) return Error(kBadFormat, quiet);
+  if (static_cast<uint32_t>(*level) > 2) return Error(kError, quiet);
+  return Error(kOkLine, quiet);
 }
 
 ParseResult LineParser::Registered(const Extension& extension) {
@@ -464,7 +534,11 @@ ParseResult LineParser::FlushAll() {
   request_.quiet = quiet;
   if (tokens_.count != (quiet ? 2u : 1u)) {
     auto delay = ParseInt32Truncating(tokens_[1]);
-    if (!delay) return Error(kBadExptime, quiet);
+    if (!delay) {
+      ParseResult r = Error(kBadExptime, quiet);
+      r.counted = true;
+      return r;
+    }
     request_.exptime = *delay;
   }
   return Ok();
@@ -483,9 +557,32 @@ ParseResult LineParser::Verbosity() {
   return Ok();
 }
 
+ParseResult LineParser::MemoryLimit() {
+  if (tokens_.overflow || (tokens_.count != 2 && tokens_.count != 3)) {
+    return Error(kError);
+  }
+  const bool quiet = tokens_.noreply();
+  // Megabytes, read as memcached reads them: into 32 bits, bounds checked
+  // after the truncation.
+  const auto megabytes = ParseUint64(tokens_[1]);
+  if (!megabytes) return Error(kError, quiet);
+  const uint32_t mb = static_cast<uint32_t>(*megabytes);
+  if (mb < 8) return Error(kMemlimitTooSmall, quiet);
+  if (mb > 1000000000) return Error(kMemlimitNotMegabytes, quiet);
+  request_.command = CommandId::kMemoryLimit;
+  request_.quiet = quiet;
+  request_.delta = uint64_t{mb} << 20;
+  return Ok();
+}
+
 ParseResult LineParser::Stats() {
   request_.command = CommandId::kStats;
-  if (tokens_.count > 1) request_.key = tokens_[1];
+  // The group and its arguments ("detail on", "cachedump 1 0"): the rest of
+  // the line, which ParseStatsGroup() splits as memcached does.
+  if (tokens_.count > 1) {
+    request_.key = line_.substr(
+        static_cast<size_t>(tokens_[1].data() - line_.data()));
+  }
   return Ok();
 }
 
@@ -507,6 +604,7 @@ class MetaParser : public LineParserBase {
     std::string_view error;
     int32_t ttl = 0;      // T
     int32_t vivify = 0;   // N
+    bool vivify_last = false;  // N stands after T
     int32_t recache = 0;  // R
     uint32_t client_flags = 0;  // F
     uint64_t cas = 0;           // C
@@ -615,6 +713,7 @@ bool MetaParser::ReadFlags(size_t first, Flags& f) {
           fail(kBadToken);
         } else {
           (c == 'N' ? f.vivify : c == 'T' ? f.ttl : f.recache) = *v;
+          if (c == 'N') f.vivify_last = f.Has('T');
         }
         break;
       }
@@ -705,7 +804,14 @@ ParseResult MetaParser::Run() {
 ParseResult MetaParser::Get() {
   Flags f;
   if (auto error = ReadLine(kGetFlagsTooLong, f, false)) return *error;
-  if (OpaqueTooLong(2)) return Error(kOpaqueTooLong);
+  if (OpaqueTooLong(2)) {
+    // memcached finds it while answering, after counting a miss.
+    SetKeyAndFlags(2);
+    request_.command = CommandId::kGet;
+    ParseResult r = Error(kOpaqueTooLong);
+    r.miss_counted = true;
+    return r;
+  }
   SetKeyAndFlags(2);
   // With T it is a get-and-touch, counted as a touch as memcached does.
   request_.command = f.Has('T') ? CommandId::kGetAndTouch : CommandId::kGet;
@@ -717,6 +823,7 @@ ParseResult MetaParser::Get() {
   if (f.Has('N')) request_.meta |= kMetaVivify;
   if (f.Has('R')) request_.meta |= kMetaRecache;
   request_.vivify_exptime = f.vivify;
+  if (f.vivify_last) request_.meta |= kMetaVivifyLast;
   request_.recache_exptime = f.recache;
   return Ok();
 }
@@ -783,6 +890,7 @@ ParseResult MetaParser::Set() {
   if (f.Has('N')) {
     request_.meta |= kMetaVivify;
     request_.vivify_exptime = f.vivify;
+    if (f.vivify_last) request_.meta |= kMetaVivifyLast;
   }
   return DataBlock(vlen, /*quiet=*/false);
 }
@@ -794,6 +902,8 @@ ParseResult MetaParser::Delete() {
   SetKeyAndFlags(2);
   request_.command = CommandId::kDelete;
   if (f.Has('I')) request_.meta |= kMetaInvalidate;
+  // memcached's md compares a given C0 too (and finds it differs).
+  if (f.Has('C')) request_.meta |= kMetaCompareCas;
   SetChange(f);
   return Ok();
 }
@@ -823,6 +933,7 @@ ParseResult MetaParser::Arithmetic() {
     request_.create = true;
     request_.initial = f.initial;
     request_.vivify_exptime = f.vivify;
+    if (f.vivify_last) request_.meta |= kMetaVivifyLast;
   }
   SetChange(f);
   return Ok();
@@ -871,12 +982,19 @@ ParseResult Parse(std::string_view input, const Limits& limits,
   ParseResult fast;
   std::string_view line = input.substr(0, line_end);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // memcached reads a command line as a C string: it ends at a NUL byte.
+  if (const void* nul = std::memchr(line.data(), '\0', line.size())) {
+    line = line.substr(0, static_cast<const char*>(nul) - line.data());
+  }
   if (FastRetrieval(line, *command, fast)) {
     fast.consumed = line_end + 1;
     return fast;
   }
   if (IsMetaLine(line)) {
-    return MetaParser(input, line, line_end + 1, limits, command).Run();
+    ParseResult r =
+        MetaParser(input, line, line_end + 1, limits, command).Run();
+    command->request.meta |= kMetaCommand;
+    return r;
   }
   return LineParser(input, line, line_end + 1, limits, command).Run();
 }

@@ -59,6 +59,12 @@ struct Command {
 struct ParseResult : ParseOutcome {
   std::string_view error;  // kError: the reply line without "\r\n" ...
   bool quiet = false;      // ... suppressed by the command's noreply
+  // memcached counted the command before refusing it (a flush_all's bad
+  // delay, a value without its "\r\n"): stats count it too.
+  bool counted = false;
+  // ... or counted a get miss if the key is missing (an mg refused for its
+  // opaque).
+  bool miss_counted = false;
 };
 
 // Parses one command from the front of `input`. `scanned` is the length

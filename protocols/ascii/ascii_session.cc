@@ -22,7 +22,10 @@ ParseResult AsciiSession::Parse(std::string_view input, Command* command,
   return ascii::Parse(input, limits_, command, scanned);
 }
 
-void AsciiSession::WriteError(const ParseResult& result, const Command&) {
+void AsciiSession::WriteError(const ParseResult& result,
+                              const Command& command) {
+  if (result.counted) executor().CountRefused(command.request);
+  if (result.miss_counted) executor().CountRefusedGet(command.request);
   if (!result.quiet) Line(result.error);
 }
 
@@ -51,20 +54,32 @@ bool AsciiSession::Execute(const Command& command) {
     Line("END");
     return true;
   }
-  const Status status = executor().Execute(command.request, *this);
-  switch (command.request.command) {
-    case CommandId::kStats:
-      if (status != Status::kOk) {
-        Line("ERROR");
-      } else {
-        Line(command.request.key == "reset" ? "RESET" : "END");
-      }
-      return true;
-    case CommandId::kQuit:
-      return false;
-    default:
-      return true;
+  if (command.request.command == CommandId::kStats) {
+    return Stats(command.request);
   }
+  executor().Execute(command.request, *this);
+  return command.request.command != CommandId::kQuit;
+}
+
+bool AsciiSession::Stats(const Request& request) {
+  const StatsGroup group =
+      ParseStatsGroup(request.key, executor().settings().dump_enabled);
+  raw_stats_ = group.raw_lines();
+  const Status status = executor().Execute(request, *this);
+  raw_stats_ = false;
+  if (group.kind == StatsGroup::kRefused) {
+    Line(group.error);
+  } else if (status != Status::kOk) {
+    Line("ERROR");
+  } else if (group.kind == StatsGroup::kReset) {
+    Line("RESET");
+  } else if (group.kind == StatsGroup::kDetailOn ||
+             group.kind == StatsGroup::kDetailOff) {
+    Line("OK");
+  } else {
+    Line("END");
+  }
+  return true;
 }
 
 void AsciiSession::Line(std::string_view text) {
@@ -178,11 +193,17 @@ void AsciiSession::Send(const Response& r) {
     case CommandId::kFlush:
     case CommandId::kVerbosity:
       return Line("OK");
+    case CommandId::kMemoryLimit:
+      return Line(r.status == Status::kOk
+                      ? "OK"
+                      : "MEMLIMIT_ADJUST_FAILED out of bounds or unable to "
+                        "adjust");
     case CommandId::kVersion:
       out.Append("VERSION ");
       return Line(r.value);
     case CommandId::kStats:
-      out.Append("STAT ");
+      // "STAT <name> <value>", or a line of its own ("PREFIX ...").
+      if (!raw_stats_) out.Append("STAT ");
       out.Append(r.key);
       out.Append(' ');
       return Line(r.value);

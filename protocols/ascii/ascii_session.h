@@ -20,6 +20,8 @@ class AsciiSession final : public CodecSession<AsciiSession, Command> {
 
  private:
   void Send(const Response& response) override;
+  // `stats <group>`: its lines, then the end memcached gives the group.
+  bool Stats(const Request& request);
   void Line(std::string_view text);
   // Answers the statuses every command answers alike; false for others.
   bool CommonError(Status status);
@@ -41,6 +43,8 @@ class AsciiSession final : public CodecSession<AsciiSession, Command> {
   const Command* current_ = nullptr;
   // A suspended multi-key retrieval: where its remaining keys start.
   size_t resume_at_ = 0;
+  // The stats being answered are lines of their own, not STAT lines.
+  bool raw_stats_ = false;
 };
 
 }  // namespace tinkercache::ascii

@@ -131,6 +131,16 @@ ParseResult Parse(std::string_view input, const Limits& limits,
     r.swallow = close ? 0 : body;
     return r;
   };
+  // memcached reads a request's extras and key before it looks at anything
+  // else: a packet whose extras and key overrun its body is answered then,
+  // with "Unknown command", and the connection closes.
+  if (key + extras > body) {
+    if (input.size() < kHeaderSize + extras + key) {
+      r.needed = kHeaderSize + extras + key;
+      return r;
+    }
+    return fail(kUnknownCommand, true);
+  }
   if (info.shape == Shape::kUnknown) {
     const Extension* extension =
         limits.extensions != nullptr
@@ -168,7 +178,11 @@ ParseResult Parse(std::string_view input, const Limits& limits,
     r.consumed = total;
     return r;
   }
-  if (key + extras > body || key > kMaxKeyLength) {
+  if (key > kMaxKeyLength) {
+    if (input.size() < kHeaderSize + extras + key) {  // as memcached, above
+      r.needed = kHeaderSize + extras + key;
+      return r;
+    }
     return fail(kInvalidArguments, true);
   }
   if (!WellFormed(info.shape, extras, key, body)) {
@@ -186,8 +200,14 @@ ParseResult Parse(std::string_view input, const Limits& limits,
 
   const size_t value_length = body - key - extras;
   const size_t head = kHeaderSize + extras + key;
+  // Near the limit, whether the item fits depends on its flags (extras).
   if ((info.shape == Shape::kStore || info.shape == Shape::kConcat) &&
-      !ItemFits(limits.item_size_max, key, value_length)) {
+      !ItemFits(limits.item_size_max, key, value_length, /*flags=*/1) &&
+      (input.size() < head ||
+       !ItemFits(limits.item_size_max, key, value_length,
+                 info.shape == Shape::kStore
+                     ? Load32(input.data() + kHeaderSize)
+                     : 0))) {
     // Refused without buffering the value; the key is needed first, since
     // a failed set drops the old value.
     if (input.size() < head) {

@@ -1,5 +1,8 @@
 #include "protocols/binary/binary_session.h"
 
+#include <optional>
+#include <string>
+
 namespace tinkercache::binary {
 namespace {
 
@@ -15,6 +18,33 @@ std::string_view Message(uint16_t status) {
     case kOutOfMemory: return "Out of memory";
     default: return "Internal error";
   }
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// The group a STAT key asks for, read as memcached's binary protocol reads
+// it: "reset", "settings" and "detail" by their first bytes ("detail"
+// followed by " on", " off" or " dump"), its other groups by the whole key;
+// nothing for what it does not serve there (conns, cachedump, a group with
+// arguments).
+std::optional<std::string_view> StatsGroupOf(std::string_view key) {
+  if (key.empty()) return key;
+  if (StartsWith(key, "reset")) return std::string_view("reset");
+  if (StartsWith(key, "settings")) return std::string_view("settings");
+  if (StartsWith(key, "detail")) {
+    const std::string_view arg = key.substr(6);
+    if (StartsWith(arg, " dump")) return std::string_view("detail dump");
+    if (StartsWith(arg, " on")) return std::string_view("detail on");
+    if (StartsWith(arg, " off")) return std::string_view("detail off");
+    return std::nullopt;
+  }
+  if (key.find(' ') != std::string_view::npos || key == "conns" ||
+      key == "cachedump") {
+    return std::nullopt;
+  }
+  return key;
 }
 
 uint16_t WireStatusOf(Status status, CommandId command) {
@@ -53,17 +83,47 @@ void BinarySession::WriteError(const ParseResult& result, const Command&) {
   if (!result.silent) Error(result.opcode, result.opaque, result.error);
 }
 
+void BinarySession::RejectTooLarge(const Command& command) {
+  // memcached's binary protocol counts no store_too_large.
+  executor().RejectTooLarge(command.request, /*count_too_large=*/false);
+}
+
+bool BinarySession::Stats(const Command& command) {
+  const std::optional<std::string_view> group =
+      StatsGroupOf(command.request.key);
+  if (!group) {
+    Error(command.opcode, command.request.opaque, kKeyNotFound);
+    return true;
+  }
+  Request request = command.request;
+  request.key = *group;
+  // memcached sends the whole detail dump as one stat, "detailed".
+  detail_dump_ = *group == "detail dump";
+  dump_.clear();
+  const Status status = executor().Execute(request, *this);
+  // The stats end with an empty packet; an unknown group is an error.
+  if (status == Status::kOk) {
+    if (detail_dump_) {
+      dump_ += "END\r\n";
+      Packet(kSuccess, 0, {}, "detailed", dump_);
+    }
+    Packet(kSuccess, 0, {}, {}, {});
+  } else {
+    Error(command.opcode, command.request.opaque, kKeyNotFound);
+  }
+  detail_dump_ = false;
+  dump_.clear();
+  return true;
+}
+
 bool BinarySession::Execute(const Command& command) {
   current_ = &command;
+  if (command.request.command == CommandId::kStats) return Stats(command);
   const Status status = executor().Execute(command.request, *this);
   switch (command.request.command) {
-    case CommandId::kStats:
-      // The stats end with an empty packet; an unknown group is an error.
-      if (status == Status::kOk) {
-        Packet(kSuccess, 0, {}, {}, {});
-      } else {
-        Error(command.opcode, command.request.opaque, kKeyNotFound);
-      }
+    case CommandId::kTouch:
+      // memcached's binary TOUCH counts as a get in the per-prefix stats.
+      executor().RecordDetailGet(command.request.key, status == Status::kOk);
       return true;
     case CommandId::kQuit:
       return false;
@@ -144,6 +204,13 @@ void BinarySession::Send(const Response& r) {
     case CommandId::kVersion:
       return Packet(kSuccess, 0, {}, {}, r.value);
     case CommandId::kStats:
+      if (detail_dump_) {
+        dump_.append(r.key);
+        dump_ += ' ';
+        dump_.append(r.value);
+        dump_ += "\r\n";
+        return;
+      }
       return Packet(kSuccess, 0, {}, r.key, r.value);
     default:
       if (request.quiet) return;

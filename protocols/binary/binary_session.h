@@ -1,6 +1,8 @@
 #ifndef TINKERCACHE_PROTOCOLS_BINARY_BINARY_SESSION_H_
 #define TINKERCACHE_PROTOCOLS_BINARY_BINARY_SESSION_H_
 
+#include <string>
+
 #include "protocols/binary/binary_parser.h"
 #include "src/core/codec_session.h"
 #include "src/core/executor.h"
@@ -18,8 +20,10 @@ class BinarySession final : public CodecSession<BinarySession, Command> {
   ParseResult Parse(std::string_view input, Command* command, size_t scanned);
   void WriteError(const ParseResult& result, const Command& command);
   bool Execute(const Command& command);
+  void RejectTooLarge(const Command& command);
 
  private:
+  bool Stats(const Command& command);
   void Send(const Response& response) override;
   void Packet(uint16_t status, uint64_t cas, std::string_view extras,
               std::string_view key, std::string_view value);
@@ -28,6 +32,9 @@ class BinarySession final : public CodecSession<BinarySession, Command> {
 
   Limits limits_;
   const Command* current_ = nullptr;
+  // A `detail dump` collects its lines here, to send them as one stat.
+  bool detail_dump_ = false;
+  std::string dump_;
 };
 
 }  // namespace tinkercache::binary

@@ -279,7 +279,12 @@ bool CompactSession::Go() {
   }
   if (!HasRegisters(kOps[action_].registers)) return true;
   if (mask_ & TC_REG_VALUE) request.value = value_;
-  if (mask_ & TC_REG_FLAGS) request.flags = flags_;
+  // An append or prepend keeps the item's flags: a FLAGS register left from
+  // an earlier command must not count against the item size limit.
+  if ((mask_ & TC_REG_FLAGS) && request.command != CommandId::kAppend &&
+      request.command != CommandId::kPrepend) {
+    request.flags = flags_;
+  }
   if (mask_ & TC_REG_EXPTIME) request.exptime = exptime_;
   if (mask_ & TC_REG_CAS) request.cas = cas_;
   if (mask_ & TC_REG_DELTA) request.delta = delta_;
@@ -400,8 +405,9 @@ void CompactSession::Send(const Response& r) {
     case CommandId::kIncr:
     case CommandId::kDecr:
       if (quiet) return;
-      Field64(TC_R_NUMBER, r.number);
+      // Section 4's field order: CAS before NUMBER.
       if (mask_ & TC_REG_WANT_CAS) Field64(TC_R_CAS, r.cas);
+      Field64(TC_R_NUMBER, r.number);
       return End(TC_STATUS_OK);
     case CommandId::kNoop:
       return End(TC_STATUS_OK);  // never quiet: it ends a quiet pipeline

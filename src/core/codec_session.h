@@ -34,10 +34,12 @@ struct ParseOutcome {
 //   void WriteError(const Result& result, const Command& command);
 //   bool Execute(const Command& command);  // false: close the connection
 // and may define EndOfInput(), called before Process() returns, to copy what
-// it keeps beyond the input (the input is reused after the call). A command
-// whose replies alone pass output_limit() (a get of many keys) calls
-// Suspend() and returns: it stays unconsumed, the output is sent, and the
-// next Process() parses it again for the session to resume where it was.
+// it keeps beyond the input (the input is reused after the call), and
+// RejectTooLarge(), to count a value refused as too large its own way. A
+// command whose replies alone pass output_limit() (a get of many keys)
+// calls Suspend() and returns: it stays unconsumed, the output is sent, and
+// the next Process() parses it again for the session to resume where it
+// was.
 template <typename Derived, typename Command>
 class CodecSession : public ProtocolSession, protected ResponseSink {
  public:
@@ -69,7 +71,7 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
       pos += r.consumed;
       bool keep_open = true;
       if (r.status == ParseStatus::kError) {
-        if (r.too_large) executor_.RejectTooLarge(command.request);
+        if (r.too_large) self().RejectTooLarge(command);
         self().WriteError(r, command);
         swallow_ = r.swallow;
         keep_open = !r.close;
@@ -94,6 +96,9 @@ class CodecSession : public ProtocolSession, protected ResponseSink {
   }
 
   void EndOfInput() {}
+  void RejectTooLarge(const Command& command) {
+    executor_.RejectTooLarge(command.request);
+  }
 
  protected:
   Executor& executor() { return executor_; }

@@ -52,6 +52,7 @@
   X(Stats, "stats", none, none, none)                                   \
   X(Version, "version", none, none, none)                               \
   X(Verbosity, "verbosity", none, none, none)                           \
+  X(MemoryLimit, "cache_memlimit", none, none, none)                    \
   X(Noop, "noop", none, none, none)                                     \
   X(Quit, "quit", none, none, none)
 

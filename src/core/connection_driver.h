@@ -84,6 +84,9 @@ class ConnectionDriver {
   bool writing() const { return writing_; }
   // Input bytes received but not yet handled.
   size_t buffered() const { return length_; }
+  // What the incomplete request buffered needs in all, when its header
+  // says (a storage command's value, a binary body); 0: unknown or none.
+  size_t needed() const { return length_ > 0 ? needed_ : 0; }
   size_t output_waiting() const { return pending_.size(); }
   ProtocolSession* session() const { return session_.get(); }
 

@@ -1,6 +1,8 @@
 #ifndef TINKERCACHE_SRC_CORE_EXECUTOR_H_
 #define TINKERCACHE_SRC_CORE_EXECUTOR_H_
 
+#include <string_view>
+
 #include "src/core/extension.h"
 #include "src/core/handler.h"
 #include "src/core/request.h"
@@ -23,9 +25,28 @@ class Executor {
   Status Execute(const Request& request, ResponseSink& sink);
 
   // A storage request the protocol refused before reading its value, because
-  // the item could never fit: counts it and, as memcached does for a plain
-  // set, drops the old value so no stale data survives a failed overwrite.
-  void RejectTooLarge(const Request& request);
+  // the item could never fit. memcached refuses it before counting the
+  // command (no cmd_set); its text protocols count store_too_large
+  // (`count_too_large`), its binary protocol does not. As memcached does for
+  // a plain set (and any meta set), the old value is dropped so no stale
+  // data survives a failed overwrite.
+  void RejectTooLarge(const Request& request, bool count_too_large = true);
+
+  // A request the protocol refused that memcached has counted already by
+  // then (a flush_all with a bad delay, a value without its "\r\n"):
+  // counts its command counter.
+  void CountRefused(const Request& request);
+  // A get refused after memcached looked its key up: counts a miss when the
+  // key is missing, nothing for a hit.
+  void CountRefusedGet(const Request& request);
+
+  // Per-prefix statistics for a read memcached records that the command
+  // table does not say is one (the binary protocol's TOUCH).
+  void RecordDetailGet(std::string_view key, bool hit) {
+    if (registry_.detail_enabled()) {
+      registry_.prefix_stats().RecordGet(key, hit);
+    }
+  }
 
   const Settings& settings() const { return registry_.settings(); }
   StatsRegistry& registry() { return registry_; }
@@ -34,7 +55,17 @@ class Executor {
 
  private:
   Status RunStats(const Request& request, ResponseSink& sink);
-  void Count(CommandId command, Status status);
+  Status WriteGeneral(const Request& request, ResponseSink& sink);
+  void WriteCachedump(const StatsGroup& group, StatWriter& out);
+  void WriteConns(StatWriter& out);
+  // `created`: an incr/decr that created its item, which memcached counts
+  // neither as a hit nor as a miss.
+  // Deletes the old item of a set refused as too large.
+  void DropRefused(const Request& request);
+  void Count(const Request& request, Status status, bool created);
+  // Feeds the per-prefix statistics as memcached does: classic reads,
+  // stores and deletes (not the meta commands), once per key.
+  void RecordDetail(const Request& request, Status status);
 
   Status RunExtension(const Request& request, ResponseSink& sink);
 

@@ -19,8 +19,8 @@ bool ExtensionRegistry::IsBuiltinVerb(std::string_view name) {
     if (CommandName(static_cast<CommandId>(i)) == name) return true;
   }
   static constexpr std::string_view kVerbs[] = {
-      "gets", "gats", "shutdown", "cache_memlimit", "slabs", "lru",
-      "lru_crawler", "watch", "misbehave", "mg", "ms", "md", "ma", "mn", "me"};
+      "gets", "gats", "shutdown", "slabs", "lru", "lru_crawler",
+      "watch", "misbehave", "mg", "ms", "md", "ma", "mn", "me"};
   return std::find(std::begin(kVerbs), std::end(kVerbs), name) !=
          std::end(kVerbs);
 }

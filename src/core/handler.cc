@@ -27,6 +27,9 @@ TINKERCACHE_DEFAULT_UNKNOWN(Incr)
 TINKERCACHE_DEFAULT_UNKNOWN(Decr)
 TINKERCACHE_DEFAULT_UNKNOWN(Flush)
 TINKERCACHE_DEFAULT_UNKNOWN(MetaDebug)
+// A handler without a memory limit to adjust refuses as memcached does with
+// preallocated memory.
+TINKERCACHE_DEFAULT_UNKNOWN(MemoryLimit)
 #undef TINKERCACHE_DEFAULT_UNKNOWN
 
 Status Handler::Stats(const Request& request, ResponseSink&) {
@@ -35,6 +38,8 @@ Status Handler::Stats(const Request& request, ResponseSink&) {
              ? Status::kOk
              : Status::kNotFound;
 }
+
+void Handler::ListItems(ItemListVisitor) {}
 
 Status Handler::Version(const Request&, ResponseSink& sink) {
   Response r;

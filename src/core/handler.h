@@ -1,11 +1,24 @@
 #ifndef TINKERCACHE_SRC_CORE_HANDLER_H_
 #define TINKERCACHE_SRC_CORE_HANDLER_H_
 
+#include <cstdint>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
 #include "src/core/command_table.h"
 #include "src/core/request.h"
 #include "src/core/stats.h"
 
 namespace tinkercache {
+
+// One live item as `stats cachedump` lists it.
+struct ItemListing {
+  std::string_view key;
+  uint64_t value_bytes = 0;
+  uint32_t deadline = 0;  // absolute unix seconds, 0: never expires
+};
+// Returns false to stop the listing.
+using ItemListVisitor = absl::FunctionRef<bool(const ItemListing&)>;
 
 // One callback per command of the command table, in the spirit of
 // libmemcachedprotocol's semantic callbacks: a protocol front end decodes,
@@ -31,6 +44,10 @@ class Handler {
   // (the group: "" general, "settings", ...) and then calls Stats(), which
   // appends the handler's lines. Return kNotFound for a group unknown to
   // both; "reset" asks the handler to reset its counters.
+
+  // `stats cachedump`: calls `visit` for live items until it returns false.
+  // The default lists none.
+  virtual void ListItems(ItemListVisitor visit);
 
  protected:
   // Sends a response that carries only a status, and returns that status.

@@ -21,6 +21,11 @@ struct Settings {
   int verbosity = 0;                    // -v
   bool evictions = true;                // -M turns them off
   uint32_t idle_timeout = 0;  // -o idle_timeout: seconds; 0: never
+  // Per-prefix statistics (`stats detail`): the prefix ends at this byte
+  // (-D, which also turns them on, as in memcached).
+  char prefix_delimiter = ':';
+  bool detail_enabled = false;
+  bool dump_enabled = true;  // -X turns `stats cachedump` off
   // Where items live: "memory" (the default) or "rocksdb" (persistent, in
   // data_dir; sync: fsync every acknowledged write).
   std::string engine = "memory";  // --engine
@@ -33,9 +38,11 @@ struct Settings {
 inline constexpr size_t kItemOverhead = 48 + 8 + 1 + 2;
 
 // Whether an item of this key and value size fits under `item_size_max`.
+// memcached keeps client flags only when they are not zero, in 4 more bytes.
 inline bool ItemFits(uint32_t item_size_max, size_t key_length,
-                     size_t value_length) {
-  return key_length + value_length + kItemOverhead <= item_size_max;
+                     size_t value_length, uint32_t flags = 0) {
+  return key_length + value_length + kItemOverhead + (flags != 0 ? 4 : 0) <=
+         item_size_max;
 }
 
 }  // namespace tinkercache

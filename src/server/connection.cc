@@ -68,18 +68,41 @@ std::unique_ptr<ProtocolSession> NewSession(unsigned char first_byte,
 }
 
 Connection::Connection(asio::ip::tcp::socket socket, Executor& executor,
-                       bool compact_only)
+                       bool compact_only, ConnectionTable& table,
+                       std::string listen_addr)
     : socket_(std::make_shared<asio::ip::tcp::socket>(std::move(socket))),
       executor_(executor),
       driver_(executor, compact_only ? &NewCompactSession : &NewSession),
       idle_timeout_(executor.settings().idle_timeout),
-      idle_timer_(socket_->get_executor()) {
+      idle_timer_(socket_->get_executor()),
+      table_(table) {
   asio::error_code ignored;
   socket_->set_option(asio::ip::tcp::no_delay(true), ignored);
   executor_.registry().ConnectionOpened();
+  entry_.fd = static_cast<int>(socket_->native_handle());
+  asio::error_code error;
+  const auto peer = socket_->remote_endpoint(error);
+  if (!error) entry_.addr = AddressText(peer);
+  entry_.listen_addr = std::move(listen_addr);
+  entry_.last_cmd.store(table_.clock().NowSeconds(),
+                        std::memory_order_relaxed);
+  table_.Add(&entry_);
 }
 
-Connection::~Connection() { executor_.registry().ConnectionClosed(); }
+Connection::~Connection() {
+  table_.Remove(&entry_);
+  executor_.registry().ConnectionClosed();
+}
+
+void Connection::UpdateState() {
+  if (driver_.closing()) {
+    SetState(ConnState::kClosing);
+  } else if (driver_.writing()) {
+    SetState(ConnState::kMwrite);
+  } else {
+    SetState(driver_.needed() > 0 ? ConnState::kNread : ConnState::kRead);
+  }
+}
 
 void Connection::Start() {
   if (idle_timeout_.count() > 0) {
@@ -133,6 +156,7 @@ void Connection::OnRead(const asio::error_code& error, size_t n) {
     // complete, then close.
     driver_.EndOfInput();
     Write();
+    UpdateState();
     return;
   }
   if (error) {
@@ -144,8 +168,12 @@ void Connection::OnRead(const asio::error_code& error, size_t n) {
   }
   executor_.thread_stats().AddBytesRead(n);
   Active();
+  entry_.last_cmd.store(table_.clock().NowSeconds(),
+                        std::memory_order_relaxed);
+  SetState(ConnState::kParseCmd);
   driver_.EndRead(n);
   Write();
+  UpdateState();
   Read();
 }
 
@@ -175,8 +203,12 @@ void Connection::OnWrite(const asio::error_code& error, size_t n) {
     socket_->close(ignored);
     return;
   }
+  // Ending a write may run requests held back by the output limit: while
+  // they run, a `stats conns` among them sees this one parsing.
+  SetState(ConnState::kParseCmd);
   driver_.EndWrite();
   Write();
+  UpdateState();
   Read();  // resumes a read paused for backpressure
 }
 

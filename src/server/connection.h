@@ -4,22 +4,26 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "asio.hpp"
 #include "src/core/executor.h"
 #include "src/core/connection_driver.h"
 #include "src/core/session.h"
+#include "src/server/connection_table.h"
 
 namespace tinkercache {
 
 // One client connection on a worker's io_context: the socket's reads and
 // writes around a ConnectionDriver, which holds the buffers and runs the
 // protocol session. All replies of a batch go out with one write; replies
-// produced while a write is in flight wait for the next one.
+// produced while a write is in flight wait for the next one. It is listed
+// in `table` (stats conns) while it lives, as accepted on `listen_addr`.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::ip::tcp::socket socket, Executor& executor,
-             bool compact_only);
+             bool compact_only, ConnectionTable& table,
+             std::string listen_addr);
   ~Connection();
 
   void Start();
@@ -37,6 +41,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       last_active_ = std::chrono::steady_clock::now();
     }
   }
+  // Publishes the state `stats conns` shows once the requests read so far
+  // are handled.
+  void UpdateState();
+  void SetState(ConnState state) {
+    entry_.state.store(state, std::memory_order_relaxed);
+  }
 
   std::shared_ptr<asio::ip::tcp::socket> socket_;
   Executor& executor_;
@@ -45,6 +55,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_active_;
   asio::steady_timer idle_timer_;
   bool closed_ = false;  // the lingering close has started
+  ConnectionTable& table_;
+  ConnectionTable::Entry entry_;
 };
 
 // Closes a socket the server is done with after its last reply was written:

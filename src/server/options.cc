@@ -73,6 +73,9 @@ std::string Usage(const char* program) {
       "  -c, --conn-limit=NUM     max simultaneous connections (default 1024)\n"
       "  -I, --max-item-size=SIZE largest item, e.g. 512k or 2m (default 1m)\n"
       "  -M, --disable-evictions  answer out-of-memory instead of evicting\n"
+      "  -D CHAR                  per-prefix stats: a key's prefix ends at\n"
+      "                           CHAR (default ':'); turns them on\n"
+      "  -X, --disable-dumping    refuse stats cachedump\n"
       "  -o, --extended=OPTS      memcached's suboptions; served here:\n"
       "                           idle_timeout=SECONDS: close connections\n"
       "                           idle that long (default 0: never)\n"
@@ -101,6 +104,7 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
       {"conn-limit", required_argument, nullptr, 'c'},
       {"max-item-size", required_argument, nullptr, 'I'},
       {"disable-evictions", no_argument, nullptr, 'M'},
+      {"disable-dumping", no_argument, nullptr, 'X'},
       {"udp-port", required_argument, nullptr, 'U'},
       {"user", required_argument, nullptr, 'u'},
       {"extended", required_argument, nullptr, 'o'},
@@ -119,7 +123,7 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
   optind = 1;
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":p:l:t:m:c:I:MU:u:o:vVh", kLong,
+  while ((c = getopt_long(argc, argv, ":p:l:t:m:c:I:MD:XU:u:o:vVh", kLong,
                           nullptr)) != -1) {
     switch (c) {
       case 'p': {
@@ -161,6 +165,18 @@ absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv) {
       }
       case 'M':
         s.evictions = false;
+        break;
+      case 'D':
+        // As memcached: the first byte is the delimiter, and per-prefix
+        // stats start on.
+        if (optarg[0] == '\0') {
+          return absl::InvalidArgumentError("option -D needs a delimiter");
+        }
+        s.prefix_delimiter = optarg[0];
+        s.detail_enabled = true;
+        break;
+      case 'X':
+        s.dump_enabled = false;
         break;
       case 'U': {
         auto v = Number("-U", optarg, 0, 65535);

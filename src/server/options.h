@@ -16,7 +16,7 @@ struct ServerOptions {
 };
 
 // Parses memcached-compatible command-line options (-p -l -t -m -c -I -v -U
-// -M -u) and tinkercache's own long options.
+// -M -D -X -u) and tinkercache's own long options.
 absl::StatusOr<ServerOptions> ParseOptions(int argc, char** argv);
 
 std::string Usage(const char* program);

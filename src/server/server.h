@@ -12,6 +12,7 @@
 #include "src/core/executor.h"
 #include "src/core/handler.h"
 #include "src/core/stats.h"
+#include "src/server/connection_table.h"
 
 namespace tinkercache {
 
@@ -46,12 +47,19 @@ class Server {
   uint16_t compact_port() const { return compact_port_; }
 
  private:
-  absl::Status Listen(asio::ip::tcp::acceptor& acceptor, int port);
-  void Accept(asio::ip::tcp::acceptor& acceptor, bool compact_only);
+  absl::Status Listen(asio::ip::tcp::acceptor& acceptor, int port,
+                      ConnectionTable::Entry& entry);
+  void Accept(asio::ip::tcp::acceptor& acceptor, bool compact_only,
+              const std::string& listen_addr);
 
   Handler& handler_;
   StatsRegistry& registry_;
   const ExtensionRegistry* extensions_;
+  // Every listening socket and connection (stats conns). Declared before
+  // the workers: connections leave it as the workers' contexts go.
+  ConnectionTable connections_;
+  ConnectionTable::Entry listener_;
+  ConnectionTable::Entry compact_listener_;
   // Before the accept context: a pending accept holds a socket of a
   // worker's context, so the workers must outlive it.
   std::vector<std::unique_ptr<Worker>> workers_;

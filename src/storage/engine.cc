@@ -22,6 +22,10 @@ Status Engine::Fetch(const FetchArgs& args, ItemVisitor visit) {
   const StoreResult added = Store(StoreArgs{StoreMode::kAdd, args.key, {}, 0,
                                             *args.vivify_deadline});
   if (added.status == Status::kOk) state = kItemCreated | kItemWon;
+  // N after T: the created item keeps N's deadline.
+  if (added.status == Status::kOk && args.vivify_last) {
+    return Get(args.key, report);
+  }
   return read();
 }
 

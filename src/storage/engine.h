@@ -7,6 +7,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "src/core/command.h"
+#include "src/core/handler.h"
 #include "src/core/stats.h"
 #include "src/core/status.h"
 
@@ -39,6 +40,8 @@ struct FetchArgs {
   std::optional<uint32_t> new_deadline = std::nullopt;  // touch
   // A miss creates an empty item with this deadline.
   std::optional<uint32_t> vivify_deadline = std::nullopt;
+  // A created item keeps vivify_deadline instead of taking new_deadline.
+  bool vivify_last = false;
   // A live item with an earlier deadline wins the recache.
   std::optional<uint32_t> recache_deadline = std::nullopt;
 };
@@ -85,6 +88,7 @@ struct DeleteArgs {
 struct NewCounter {
   uint64_t initial = 0;
   uint32_t deadline = 0;
+  bool keeps_deadline = false;  // not replaced by new_deadline (N after T)
 };
 
 // incr wraps at 2^64, decr floors at 0, a non-numeric value is kNonNumeric.
@@ -137,6 +141,20 @@ class Engine {
   // "slabs", "settings"); false when the engine has no such group.
   virtual bool WriteStats(std::string_view group, StatWriter& out) = 0;
   virtual void ResetStats() {}
+
+  // Calls `visit` for live items (neither expired nor flushed) until it
+  // returns false, for `stats cachedump`. In no particular order; an item
+  // stored or removed meanwhile may or may not be seen. The default lists
+  // none.
+  virtual void ListItems(ItemListVisitor visit) { (void)visit; }
+
+  // Sets the memory limit (`cache_memlimit`) to `bytes`; an engine over it
+  // makes room as its next writes need it. False when the engine's limit
+  // cannot change, as the default's.
+  virtual bool SetMemoryLimit(uint64_t bytes) {
+    (void)bytes;
+    return false;
+  }
 
   // Shorthands for the common forms.
   StoreResult Store(StoreMode mode, std::string_view key,

@@ -70,6 +70,7 @@ Status EngineHandler::Fetch(const Request& request,
   args.new_deadline = new_deadline;
   if (request.meta & kMetaVivify) {
     args.vivify_deadline = Deadline(request.vivify_exptime);
+    args.vivify_last = (request.meta & kMetaVivifyLast) != 0;
   }
   if (request.meta & kMetaRecache) {
     args.recache_deadline = Deadline(request.recache_exptime);
@@ -145,7 +146,9 @@ Status EngineHandler::Cas(const Request& request, ResponseSink& sink) {
 }
 
 Status EngineHandler::Delete(const Request& request, ResponseSink& sink) {
-  DeleteArgs args{request.key, CasOf(request)};
+  DeleteArgs args{request.key, (request.meta & kMetaCompareCas)
+                                  ? std::optional<uint64_t>(request.cas)
+                                  : CasOf(request)};
   args.invalidate = (request.meta & kMetaInvalidate) != 0;
   if (request.meta & kMetaTouch) args.new_deadline = Deadline(request.exptime);
   args.new_cas = NewCasOf(request);
@@ -157,7 +160,8 @@ Status EngineHandler::Arithmetic(bool increment, const Request& request,
   const uint32_t now = clock_.NowSeconds();
   ArithmeticArgs args{request.key, increment, request.delta};
   if (request.create) {
-    args.create = NewCounter{request.initial, Deadline(request.vivify_exptime)};
+    args.create = NewCounter{request.initial, Deadline(request.vivify_exptime),
+                             (request.meta & kMetaVivifyLast) != 0};
   }
   args.expected_cas = CasOf(request);
   if (request.meta & kMetaTouch) args.new_deadline = Deadline(request.exptime);
@@ -168,7 +172,9 @@ Status EngineHandler::Arithmetic(bool increment, const Request& request,
   r.number = result.value;
   r.cas = result.cas;
   r.ttl = Remaining(result.deadline, now);
-  r.ttl_before = Remaining(result.previous_deadline, now);
+  // A counter created here had its creation TTL before any T applied.
+  r.ttl_before = Remaining(
+      result.created ? args.create->deadline : result.previous_deadline, now);
   if (result.created) r.item = kItemCreated;
   sink.Send(r);
   return result.status;
@@ -182,8 +188,18 @@ Status EngineHandler::Decr(const Request& request, ResponseSink& sink) {
 }
 
 Status EngineHandler::Flush(const Request& request, ResponseSink& sink) {
-  engine_.Flush(request.exptime > 0 ? Deadline(request.exptime) : 0);
+  // memcached flushes at realtime(delay) - 1 (its clock has whole seconds),
+  // so a delay of 1 flushes at once.
+  const uint32_t deadline = request.exptime > 0 ? Deadline(request.exptime) : 0;
+  engine_.Flush(deadline > 0 ? deadline - 1 : 0);
   return Reply(sink, Status::kOk);
+}
+
+Status EngineHandler::MemoryLimit(const Request& request,
+                                  ResponseSink& sink) {
+  return Reply(sink, engine_.SetMemoryLimit(request.delta)
+                         ? Status::kOk
+                         : Status::kInvalidArguments);
 }
 
 Status EngineHandler::Stats(const Request& request, ResponseSink& sink) {

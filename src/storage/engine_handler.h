@@ -28,7 +28,9 @@ class EngineHandler : public Handler {
   Status Decr(const Request& request, ResponseSink& sink) override;
   Status Flush(const Request& request, ResponseSink& sink) override;
   Status MetaDebug(const Request& request, ResponseSink& sink) override;
+  Status MemoryLimit(const Request& request, ResponseSink& sink) override;
   Status Stats(const Request& request, ResponseSink& sink) override;
+  void ListItems(ItemListVisitor visit) override { engine_.ListItems(visit); }
 
   Engine& engine() { return engine_; }
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <new>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -92,7 +93,6 @@ struct alignas(64) MemoryEngine::Shard {
   ItemTable<Item> table ABSL_GUARDED_BY(mu);
   size_t clock_hand ABSL_GUARDED_BY(mu) = 0;
   size_t reclaim_hand ABSL_GUARDED_BY(mu) = 0;
-  uint64_t cas_seq ABSL_GUARDED_BY(mu) = 0;
   uint64_t index = 0;
   int64_t unreported ABSL_GUARDED_BY(mu) = 0;  // bytes not yet in the estimate
   // Stats, under mu so the hot path needs no atomics.
@@ -234,15 +234,15 @@ struct MemoryEngine::Located {
     return charge;
   }
 
-  uint64_t NextCas(int shard_bits) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    // Unique across shards without a shared counter: shard index in the low
-    // bits, a per-shard sequence above.
-    return (++shard.cas_seq << shard_bits) | shard.index;
+  // One sequence for the whole engine, as memcached's: a later write has a
+  // larger CAS whatever its key, which meta I's "older CAS" test relies on.
+  static uint64_t NextCas(std::atomic<uint64_t>& sequence) {
+    return sequence.fetch_add(1, std::memory_order_relaxed) + 1;
   }
   // A client's explicit CAS (meta E) or the next unique one.
-  uint64_t CasFor(const std::optional<uint64_t>& explicit_cas, int shard_bits)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    return explicit_cas ? *explicit_cas : NextCas(shard_bits);
+  static uint64_t CasFor(const std::optional<uint64_t>& explicit_cas,
+                         std::atomic<uint64_t>& sequence) {
+    return explicit_cas ? *explicit_cas : NextCas(sequence);
   }
 
   // Puts `fresh` in `slot` (replacing that item, which has the same key)
@@ -299,7 +299,8 @@ MemoryEngine::MemoryEngine(const Clock& clock, MemoryEngineOptions options)
       // A 1/64 share of each shard's part of the limit, at most 64 KiB: the
       // estimate stays within 1/64 of the limit.
       report_step_(static_cast<int64_t>(std::clamp<uint64_t>(
-          options.max_bytes / num_shards_ / 64, 1, 64 * 1024))) {
+          options.max_bytes / num_shards_ / 64, 1, 64 * 1024))),
+      max_bytes_(options.max_bytes) {
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& s = shards_[i];
     ShardLock lock(&s.mu);
@@ -365,8 +366,8 @@ bool MemoryEngine::MakeRoom(uint64_t charge) {
   // the limit less the slack keeps the exact figure (stats "bytes") within
   // -m, as memcached's is.
   const uint64_t slack = accounting_slack();
-  const uint64_t limit =
-      options_.max_bytes > slack ? options_.max_bytes - slack : 0;
+  const uint64_t max_bytes = max_bytes_.load(std::memory_order_relaxed);
+  const uint64_t limit = max_bytes > slack ? max_bytes - slack : 0;
   auto fits = [&] {
     const int64_t used = used_estimate_.load(std::memory_order_relaxed);
     return std::max<int64_t>(used, 0) + static_cast<int64_t>(charge) <=
@@ -441,7 +442,7 @@ Status MemoryEngine::Read(const FetchArgs& args, ItemVisitor visit) {
     Item* item = slot != kNone ? at.at(slot) : nullptr;
     const bool created = item == nullptr && fresh != nullptr;
     if (created) {
-      fresh->cas = at.NextCas(options_.shard_bits);
+      fresh->cas = at.NextCas(cas_sequence_);
       at.Place(kNone, fresh);
       item = fresh;
       fresh = nullptr;
@@ -452,7 +453,9 @@ Status MemoryEngine::Read(const FetchArgs& args, ItemVisitor visit) {
         view.previous_deadline = item->deadline;
         view.last_access = now - SecondsIdle(item, now);
       }
-      if (args.new_deadline) item->deadline = *args.new_deadline;
+      if (args.new_deadline && !(created && args.vivify_last)) {
+        item->deadline = *args.new_deadline;
+      }
       if constexpr (kReport) {
         if (!args.peek) {
           StampedeMarks marks = MarksOf(item);
@@ -487,7 +490,8 @@ StoreResult MemoryEngine::Store(const StoreArgs& args) {
   if (key.empty() || key.size() > kMaxKeyLength) {
     return {Status::kInvalidArguments};
   }
-  if (!ItemFits(options_.item_size_max, key.size(), value.size())) {
+  if (!ItemFits(options_.item_size_max, key.size(), value.size(),
+                args.flags)) {
     return {Status::kTooLarge};
   }
   const uint32_t now = Now();
@@ -531,6 +535,7 @@ StoreResult MemoryEngine::Store(const StoreArgs& args) {
       // Invalidation accepts an older CAS: the value is stored but stale,
       // keeping the item's deadline and whether a client already won.
       if (args.invalidate && !concat && mode != StoreMode::kAdd &&
+          *args.expected_cas != 0 &&
           *args.expected_cas < current->cas) {
         marks = {true, (current->bits & kTokenSent) != 0};
         fresh->deadline = current->deadline;
@@ -542,8 +547,10 @@ StoreResult MemoryEngine::Store(const StoreArgs& args) {
       result.status = Status::kNotStored;
     } else if (concat) {
       const size_t length = current->value_length + value.size();
-      if (!ItemFits(options_.item_size_max, key.size(), length)) {
-        result.status = Status::kTooLarge;
+      if (!ItemFits(options_.item_size_max, key.size(), length,
+                    current->flags)) {
+        // memcached cannot allocate the joined item: "not stored".
+        result.status = Status::kNotStored;
       } else {
         fresh = NewItem(key, length, current->flags, current->deadline, now);
         char* out = fresh->value_data();
@@ -558,8 +565,12 @@ StoreResult MemoryEngine::Store(const StoreArgs& args) {
       }
     }
     if (result.status == Status::kOk) {
-      fresh->cas = at.CasFor(args.new_cas, options_.shard_bits);
-      fresh->bits = kReferenced | (args.binary_key ? kBinaryKey : 0);
+      fresh->cas = at.CasFor(args.new_cas, cas_sequence_);
+      // memcached joins an append into a new item that does not keep the
+      // base64 mark.
+      const bool joined = concat && current != nullptr;
+      fresh->bits =
+          kReferenced | (args.binary_key && !joined ? kBinaryKey : 0);
       SetMarks(fresh, marks);
       result.cas = fresh->cas;
       at.Place(slot, fresh);
@@ -590,7 +601,7 @@ Status MemoryEngine::Delete(const DeleteArgs& args) {
         StampedeMarks marks = MarksOf(item);
         OnInvalidate(marks);
         SetMarks(item, marks);
-        item->cas = at.CasFor(args.new_cas, options_.shard_bits);
+        item->cas = at.CasFor(args.new_cas, cas_sequence_);
         if (args.new_deadline) item->deadline = *args.new_deadline;
         status = Status::kOk;
       } else {
@@ -635,6 +646,8 @@ ArithmeticResult MemoryEngine::Arithmetic(const ArithmeticArgs& args) {
         result.value = args.create->initial;
         result.created = true;
       }
+    } else if (at.at(slot)->value_length == 0) {
+      result.status = Status::kNonNumeric;  // before the CAS, as memcached
     } else if (args.expected_cas && at.at(slot)->cas != *args.expected_cas) {
       result.status = Status::kExists;
     } else if (auto current = ParseCounter(at.at(slot)->value())) {
@@ -658,15 +671,18 @@ ArithmeticResult MemoryEngine::Arithmetic(const ArithmeticArgs& args) {
         std::memcpy(changed->value_data(), digits, n);
         at.Place(slot, changed);
       }
-      changed->bits |= kReferenced | kFetched;
+      changed->bits |= kReferenced;  // a change, not a fetch (meta h)
       changed->access = Stamp(now);
       result.value = next;
     } else {
       result.status = Status::kNonNumeric;
     }
     if (changed != nullptr) {
-      changed->cas = at.CasFor(args.new_cas, options_.shard_bits);
-      if (args.new_deadline) changed->deadline = *args.new_deadline;
+      changed->cas = at.CasFor(args.new_cas, cas_sequence_);
+      if (args.new_deadline &&
+          !(result.created && args.create->keeps_deadline)) {
+        changed->deadline = *args.new_deadline;
+      }
       result.cas = changed->cas;
       result.deadline = changed->deadline;
     }
@@ -678,8 +694,17 @@ ArithmeticResult MemoryEngine::Arithmetic(const ArithmeticArgs& args) {
   return result;
 }
 
+bool MemoryEngine::SetMemoryLimit(uint64_t bytes) {
+  // As memcached's: nothing is evicted now; stores evict as they need room.
+  max_bytes_.store(bytes, std::memory_order_relaxed);
+  return true;
+}
+
 void MemoryEngine::Flush(uint32_t when) {
   if (when == 0 || when <= Now()) {
+    // memcached's immediate flush takes a CAS unique of its own: the next
+    // item's CAS is two above the last one before it.
+    cas_sequence_.fetch_add(1, std::memory_order_relaxed);
     flush_at_.store(0, std::memory_order_release);
     ClearAll();
   } else {
@@ -798,6 +823,40 @@ bool MemoryEngine::WriteStats(std::string_view group, StatWriter& out) {
     return true;
   }
   return false;
+}
+
+void MemoryEngine::ListItems(ItemListVisitor visit) {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  // A shard's live items are copied out under its lock and visited after,
+  // so the visitor never runs under a shard lock.
+  struct Listed {
+    size_t key_at;
+    uint8_t key_length;
+    uint32_t value_length;
+    uint32_t deadline;
+  };
+  std::vector<Listed> listed;
+  std::string keys;
+  for (size_t i = 0; i < num_shards_; ++i) {
+    listed.clear();
+    keys.clear();
+    {
+      Shard& s = shards_[i];
+      ShardLock lock(&s.mu);
+      for (size_t slot = 0; slot < s.table.capacity(); ++slot) {
+        Item* item = s.table.at(slot);
+        if (item == nullptr || item->Expired(now)) continue;
+        listed.push_back(Listed{keys.size(), item->key_length,
+                                item->value_length, item->deadline});
+        keys.append(item->key());
+      }
+    }
+    for (const Listed& l : listed) {
+      const std::string_view key(keys.data() + l.key_at, l.key_length);
+      if (!visit(ItemListing{key, l.value_length, l.deadline})) return;
+    }
+  }
 }
 
 void MemoryEngine::ResetStats() {

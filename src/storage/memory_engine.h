@@ -46,8 +46,10 @@ class MemoryEngine final : public Engine {
   using Engine::Delete;
   using Engine::Store;
   void Flush(uint32_t when) override;
+  bool SetMemoryLimit(uint64_t bytes) override;
   bool WriteStats(std::string_view group, StatWriter& out) override;
   void ResetStats() override;
+  void ListItems(ItemListVisitor visit) override;
 
   // Removes expired items and runs a flush that has come due; returns how
   // many items it removed. The background thread calls it periodically.
@@ -91,8 +93,11 @@ class MemoryEngine final : public Engine {
   std::unique_ptr<Shard[]> shards_;
   const int64_t report_step_;
   std::atomic<int64_t> used_estimate_{0};
+  std::atomic<uint64_t> max_bytes_;  // options_.max_bytes until changed
   std::atomic<uint32_t> flush_at_{0};  // a pending delayed flush, 0: none
   std::atomic<size_t> evict_cursor_{0};
+  // CAS uniques: on a line of its own, written by every store.
+  alignas(64) std::atomic<uint64_t> cas_sequence_{0};
   absl::Notification stop_;
   std::thread reclaimer_;
 };

@@ -217,7 +217,8 @@ absl::Status RocksDbEngine::OpenDb() {
   if (options_.env != nullptr) db_options.env = options_.env;
 
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options_.cache_bytes);
+  block_cache_ = rocksdb::NewLRUCache(options_.cache_bytes);
+  table.block_cache = block_cache_;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions items;
   items.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -382,8 +383,16 @@ void RocksDbEngine::FlushLocked() {
   }
 }
 
+bool RocksDbEngine::SetMemoryLimit(uint64_t bytes) {
+  if (block_cache_ == nullptr) return false;
+  block_cache_->SetCapacity(bytes);
+  return true;
+}
+
 void RocksDbEngine::Flush(uint32_t when) {
   if (when == 0 || when <= Now()) {
+    // As memcached's immediate flush, it takes a CAS unique of its own.
+    next_cas_.fetch_add(1, std::memory_order_relaxed);
     absl::MutexLock gate(&flush_gate_);
     FlushLocked();
     return;
@@ -471,7 +480,9 @@ Status RocksDbEngine::Read(const FetchArgs& args, ItemVisitor visit) {
     record.cas = *cas;
   }
   const uint32_t previous_deadline = record.deadline;
-  if (args.new_deadline) record.deadline = *args.new_deadline;
+  if (args.new_deadline && !(created && args.vivify_last)) {
+    record.deadline = *args.new_deadline;
+  }
   uint8_t state = 0;
   if (kReport && !args.peek) {
     StampedeMarks marks = record.marks();
@@ -493,7 +504,8 @@ StoreResult RocksDbEngine::Store(const StoreArgs& args) {
   if (key.empty() || key.size() > kMaxKeyLength) {
     return {Status::kInvalidArguments};
   }
-  if (!ItemFits(options_.item_size_max, key.size(), args.value.size())) {
+  if (!ItemFits(options_.item_size_max, key.size(), args.value.size(),
+                args.flags)) {
     return {Status::kTooLarge};
   }
   const uint32_t now = Now();
@@ -529,6 +541,7 @@ StoreResult RocksDbEngine::Store(const StoreArgs& args) {
     // Invalidation accepts an older CAS: the value is stored but stale,
     // keeping the item's deadline and whether a client already won.
     if (!(args.invalidate && !concat && mode != StoreMode::kAdd &&
+          *args.expected_cas != 0 &&
           *args.expected_cas < current.cas)) {
       return {Status::kExists};
     }
@@ -538,8 +551,8 @@ StoreResult RocksDbEngine::Store(const StoreArgs& args) {
     return {Status::kNotStored};
   } else if (concat) {
     if (!ItemFits(options_.item_size_max, key.size(),
-                  current.value.size() + args.value.size())) {
-      return {Status::kTooLarge};
+                  current.value.size() + args.value.size(), current.flags)) {
+      return {Status::kNotStored};  // as memcached: the join cannot be made
     }
     next.flags = current.flags;
     next.deadline = current.deadline;
@@ -549,7 +562,9 @@ StoreResult RocksDbEngine::Store(const StoreArgs& args) {
   const std::optional<uint64_t> cas = NextCas(args.new_cas);
   if (!cas) return {Status::kInternalError};
   next.cas = *cas;
-  next.bits = args.binary_key ? kBinaryKey : 0;
+  // As memcached's: an append joined to an item drops the base64 mark.
+  next.bits = args.binary_key && !(concat && found == Status::kOk) ? kBinaryKey
+                                                                   : 0;
   next.set_marks(marks);
   if (Status s = Put(key, next, suffix); s != Status::kOk) return {s};
   total_items_.fetch_add(1, std::memory_order_relaxed);
@@ -609,6 +624,8 @@ ArithmeticResult RocksDbEngine::Arithmetic(const ArithmeticArgs& args) {
     result.created = true;
     digits = std::to_string(result.value);
   } else {
+    // An empty value is refused before the CAS is compared, as memcached.
+    if (record.value.empty()) return {Status::kNonNumeric};
     if (args.expected_cas && record.cas != *args.expected_cas) {
       return {Status::kExists};
     }
@@ -629,7 +646,10 @@ ArithmeticResult RocksDbEngine::Arithmetic(const ArithmeticArgs& args) {
   const std::optional<uint64_t> cas = NextCas(args.new_cas);
   if (!cas) return {Status::kInternalError};
   record.cas = *cas;
-  if (args.new_deadline) record.deadline = *args.new_deadline;
+  if (args.new_deadline &&
+      !(result.created && args.create->keeps_deadline)) {
+    record.deadline = *args.new_deadline;
+  }
   record.value = digits;
   if (Status s = Put(key, record); s != Status::kOk) return {s};
   result.cas = record.cas;
@@ -684,6 +704,24 @@ bool RocksDbEngine::WriteStats(std::string_view group, StatWriter& out) {
     return true;
   }
   return false;
+}
+
+void RocksDbEngine::ListItems(ItemListVisitor visit) {
+  const uint32_t now = Now();
+  RunDueFlush(now);
+  // The iterator reads a consistent view and takes no lock of ours.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), items_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Record record;
+    if (!record.Decode(it->value().ToStringView()) || record.Expired(now)) {
+      continue;
+    }
+    if (!visit(ItemListing{it->key().ToStringView(), record.value.size(),
+                           record.deadline})) {
+      return;
+    }
+  }
 }
 
 void RocksDbEngine::ResetStats() {

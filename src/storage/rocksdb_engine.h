@@ -14,6 +14,7 @@
 #include "src/storage/engine.h"
 
 namespace rocksdb {
+class Cache;
 class ColumnFamilyHandle;
 class DB;
 class Env;
@@ -64,8 +65,11 @@ class RocksDbEngine final : public Engine {
   using Engine::Delete;
   using Engine::Store;
   void Flush(uint32_t when) override;
+  // The memory limit is the block cache's capacity.
+  bool SetMemoryLimit(uint64_t bytes) override;
   bool WriteStats(std::string_view group, StatWriter& out) override;
   void ResetStats() override;
+  void ListItems(ItemListVisitor visit) override;
 
   // Compacts the whole database now (expired items leave the disk).
   void CompactAll();
@@ -104,6 +108,7 @@ class RocksDbEngine final : public Engine {
   const Clock& clock_;
   const RocksDbEngineOptions options_;
   std::unique_ptr<ExpiryFilter> filter_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* items_ = nullptr;  // the default family
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;   // CAS ceiling, flush time

@@ -400,16 +400,19 @@ def _install_result_hooks():
 _install_result_hooks()
 
 
-def exchange(port, data, settle=0.3, chunk=None):
+def exchange(port, data, settle=0.3, chunk=None, first=1.0):
     """Sends `data` (optionally in chunks) and returns all bytes received
-    until the server goes quiet for `settle` seconds or closes."""
+    until the server goes quiet for `settle` seconds or closes. The first
+    byte gets `first` seconds: a busy machine may delay a server's first
+    reply past a short settle, and an empty answer must not be mistaken for
+    one."""
     with socket.create_connection(("127.0.0.1", port)) as s:
         if chunk:
             for i in range(0, len(data), chunk):
                 s.sendall(data[i:i + chunk])
         else:
             s.sendall(data)
-        s.settimeout(settle)
+        s.settimeout(max(first, settle))
         out = b""
         try:
             while True:
@@ -417,6 +420,7 @@ def exchange(port, data, settle=0.3, chunk=None):
                 if not got:
                     return out + b"<closed>"
                 out += got
+                s.settimeout(settle)
         except socket.timeout:
             return out
 

@@ -46,7 +46,8 @@ class IdleTimeoutTest(unittest.TestCase):
             s = socket.create_connection(("127.0.0.1", server.port))
             time.sleep(1.5)
             self.assertTrue(version(s))
-            self.assertEqual(stats(server.port)["idle_kicks"], "0")
+            # As memcached, idle_kicks is reported only with a timeout.
+            self.assertNotIn("idle_kicks", stats(server.port))
             s.close()
             self.assertEqual(server.stop(), 0)
 

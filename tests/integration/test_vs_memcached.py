@@ -2,14 +2,18 @@
 compares the replies byte for byte. Only what legitimately differs is
 masked: CAS uniques become ids in order of appearance (so which replies
 share a CAS is still compared), the exact VERSION strings of each server,
-and the item size memcached's slab layout decides. Streams where tinkercache
-still differs by mistake are listed in KNOWN_MISMATCHES_ISSUE_17."""
+and the item size memcached's slab layout decides. README lists the
+deliberate differences, which are left out."""
 
 from concurrent.futures import ThreadPoolExecutor
 import collections
 import re
+import shutil
+import socket
 import struct
-import sys
+import subprocess
+import tempfile
+import time
 import unittest
 
 from harness import (HEADER, MEMCACHED_VERSION, TINKERCACHE_VERSION,
@@ -96,22 +100,20 @@ STREAMS = [
     b"flush_all noreply\r\n",
     b"set k 0 0 1\r\nx\r\nflush_all 0 noreply\r\nget k\r\n",
     b"verbosity 1 noreply\r\n", b"version\r\n", b"quit\r\nget k\r\n",
+
+    # The stats groups' refusals (their listings are compared below, on
+    # servers that hold exactly what the test stored).
+    b"stats detail\r\n", b"stats detail bogus\r\n", b"stats detail ON\r\n",
+    b"stats detail on extra\r\nstats detail off\r\n",
+    b"stats cachedump\r\n", b"stats cachedump 1\r\n",
+    b"stats cachedump a 0\r\n", b"stats cachedump 1 b\r\n",
+    b"stats cachedump 1 -1\r\n", b"stats cachedump 64 0\r\n",
+    b"stats cachedump 4294967360 0\r\n",
 ]
 
 # Answers that depend on what the server ever held (slab classes, item
 # counts survive a flush): compared on servers that never held anything.
 FRESH_STREAMS = [b"stats sizes\r\nstats slabs\r\nstats items\r\n"]
-
-# Streams on which tinkercache answers otherwise than memcached 1.6.18 by
-# mistake (README lists the deliberate differences, left out above): issue
-# 17. Each is still sent to both and its bytes printed, and the test fails
-# once tinkercache answers as memcached does, so the entry goes with the fix.
-KNOWN_MISMATCHES_ISSUE_17 = {
-    # memcached sets the memory limit ("OK"); tinkercache has no such
-    # command ("ERROR"). tests/unit/ascii_session_test.cc records ERROR as
-    # memcached's answer.
-    b"cache_memlimit 100\r\n",
-}
 
 
 def packet(op, key=b"", extras=b"", value=b"", cas=0, magic=0x80,
@@ -372,6 +374,9 @@ META_STREAMS = [
     b"\r\nmg foo v\r\n",
     b"set k 0 0 1\r\nx\r\nmg k v f\r\nget k\r\nms k 1 q F3\r\ny\r\n"
     b"gets nokey\r\nmg k v f q\r\nincr k 1\r\nma k v\r\nmn\r\n",
+    # A refused oversized ms drops the old value whatever its mode.
+    b"set k 0 0 1\r\nv\r\nms k 2000000 MA\r\n" + b"x" * 2000000 +
+    b"\r\nmg k v\r\n",
     b"mg a v q\r\nms b 1 q\r\nx\r\nmd c q\r\nset d 0 0 1 noreply\r\ny\r\n"
     b"ms e 1 q ME\r\nz\r\nms e 1 q ME\r\nz\r\nma f q\r\nma g q v\r\n"
     b"mg zz q !\r\nget d\r\nmg b v q k\r\nmn\r\n",
@@ -466,10 +471,104 @@ COUNTED_STREAM = (
     b"mn\r\n")
 
 
-def counters(port):
+def counters(port, names=META_COUNTERS):
     reply = exchange(port, b"stats\r\n", settle=0.1)
     values = dict(re.findall(rb"STAT (\S+) (\S+)\r\n", reply))
-    return {name: values.get(name) for name in META_COUNTERS}
+    return {name: values.get(name) for name in names}
+
+
+# Every command counter of general `stats` but get_flushed: memcached
+# counts a get that finds an item a flush_all has not yet reclaimed;
+# tinkercache's flush frees the items at once (README).
+COUNTERS = [
+    b"cmd_get", b"cmd_set", b"cmd_flush", b"cmd_touch", b"cmd_meta",
+    b"get_hits", b"get_misses", b"get_expired", b"delete_misses",
+    b"delete_hits", b"incr_misses", b"incr_hits", b"decr_misses",
+    b"decr_hits", b"cas_misses", b"cas_hits", b"cas_badval", b"touch_hits",
+    b"touch_misses", b"store_too_large", b"store_no_memory",
+]
+BIG = b"x" * 2000000
+# Streams whose counters memcached moves otherwise than a plain hit/miss
+# per command; each runs after flush_all and stats reset.
+COUNTED_CASES = [
+    b"ma n N0 J5\r\nma n\r\nma n MD N0\r\n",
+    b"ms k 1\r\nx\r\nmd k I\r\nmd k I q\r\nmn\r\n",
+    b"ms k 1\r\nx\r\nmd k C999999\r\nmd k C0\r\nmd nokey C5\r\n",
+    b"flush_all abc\r\nflush_all abc noreply\r\nflush_all -1\r\n"
+    b"flush_all 1 2 3\r\n",
+    b"set k 0 0 2000000\r\n" + BIG + b"\r\n",
+    b"cas k 0 0 2000000 5\r\n" + BIG + b"\r\n",
+    b"append k 0 0 2000000\r\n" + BIG + b"\r\n",
+    b"ms k 2000000\r\n" + BIG + b"\r\n",
+    b"ms k 1 C5\r\nx\r\nms k 1\r\nx\r\nms k 1 C999999\r\ny\r\n"
+    b"ms k 1 MA C999999\r\ny\r\nms k 1 ME C999999\r\ny\r\n"
+    b"ms q 1 MR C999999\r\ny\r\n",
+    b"cas k 0 0 1 5\r\nx\r\nset k 0 0 1\r\nx\r\ncas k 0 0 1 999999\r\ny\r\n",
+    b"set n 0 0 1\r\nx\r\nincr n 1\r\nma n\r\nma n C999999\r\n",
+    packet(0x01, b"k", SETX, b"v", cas=5),
+    packet(0x01, b"k", SETX, b"v") +
+    packet(0x01, b"k", SETX, b"w", cas=999999),
+    packet(0x02, b"k", SETX, b"v", cas=5),
+    packet(0x01, b"k", SETX, b"v") +
+    packet(0x02, b"k", SETX, b"w", cas=999999),
+    packet(0x03, b"k", SETX, b"v", cas=5),
+    packet(0x01, b"k", SETX, b"v") +
+    packet(0x03, b"k", SETX, b"w", cas=999999),
+    packet(0x01, b"k", SETX, b"v") +
+    packet(0x0e, b"k", b"", b"w", cas=999999),
+    packet(0x01, b"k", SETX, b"v") + packet(0x04, b"k", cas=999999),
+    arith(0x05, b"n", 1, 5, 0) + arith(0x06, b"m", 1, 5, 0) +
+    arith(0x05, b"q", 1, 5, 0xffffffff),
+    packet(0x01, b"k", SETX, BIG) + packet(0x0e, b"k", b"", BIG),
+]
+
+
+def lines_of(reply):
+    return reply.split(b"\r\n")
+
+
+def conns_view(reply, port):
+    """`stats conns` with what differs by nature masked: fds numbered in
+    order of appearance, the listening port and the clients' ports, and
+    the seconds since each connection's last command."""
+    fds, out = {}, []
+    for line in lines_of(reply):
+        m = re.match(rb"STAT (\d+):(\S+) (.*)", line)
+        if not m:
+            out.append(line)
+            continue
+        fd, name, value = m.groups()
+        if name == b"secs_since_last_cmd":
+            value = b"<secs>"
+        elif value == b"tcp:127.0.0.1:%d" % port:
+            value = b"tcp:127.0.0.1:<listen>"
+        else:
+            value = re.sub(rb"^tcp:127\.0\.0\.1:\d+$",
+                           b"tcp:127.0.0.1:<client>", value)
+        out.append(b"STAT %d:%s %s" % (fds.setdefault(fd, len(fds)), name,
+                                       value))
+    return out
+
+
+def stat_names(port, group=b"", binary=False):
+    """The names `stats [group]` sends, over ASCII or binary."""
+    if not binary:
+        reply = exchange(port, b"stats" + (b" " + group if group else b"") +
+                         b"\r\n", settle=0.1)
+        return re.findall(rb"STAT (\S+) ", reply)
+    packets, _, _ = binary_view(exchange(port, packet(0x10, group),
+                                         settle=0.1), b"")
+    return [p.key for p in packets if p.key]
+
+
+def in_common_order(names, other):
+    common = set(names) & set(other)
+    return [n for n in names if n in common]
+
+def stats_value(port, group, name):
+    reply = exchange(port, b"stats %s\r\n" % group, settle=0.1)
+    return dict(re.findall(rb"STAT (\S+) (\S+)\r\n", reply)).get(name)
+
 
 def both(pool, mc, tc, stream, flush=None, settle=0.15):
     """The replies of memcached and tinkercache to `stream`, sent to both at
@@ -483,20 +582,10 @@ def both(pool, mc, tc, stream, flush=None, settle=0.15):
 
 class VersusMemcachedTest(unittest.TestCase):
     def check(self, stream, want, got, view):
-        """Asserts tinkercache's reply is memcached's, or for a known
-        mismatch that it still differs (and shows both)."""
+        """Asserts tinkercache's reply is memcached's."""
         with self.subTest(stream=stream[:80]):
-            mc_view = view(want, MEMCACHED_VERSION)
-            tc_view = view(got, TINKERCACHE_VERSION)
-            if stream not in KNOWN_MISMATCHES_ISSUE_17:
-                self.assertEqual(tc_view, mc_view)
-                return
-            self.assertNotEqual(
-                tc_view, mc_view, "tinkercache now answers as memcached: "
-                "remove the stream from KNOWN_MISMATCHES_ISSUE_17")
-            print(f"\nknown mismatch (issue 17): {stream[:80]!r}\n"
-                  f"  memcached:   {want[:200]!r}\n"
-                  f"  tinkercache: {got[:200]!r}", file=sys.stderr)
+            self.assertEqual(view(got, TINKERCACHE_VERSION),
+                             view(want, MEMCACHED_VERSION))
 
     def compare(self, streams, flush, view):
         """Each stream on an empty cache of both servers."""
@@ -547,6 +636,210 @@ class VersusMemcachedTest(unittest.TestCase):
 
         with Memcached() as mc, Server() as tc:
             self.assertEqual(run(tc.port), run(mc.port))
+            self.assertEqual(tc.stop(), 0)
+
+    def test_counters_as_memcached(self):
+        # Each stream on both servers after flush_all and stats reset: the
+        # same counter values, in ASCII, meta and binary.
+        with Memcached() as mc, Server() as tc:
+            for stream in COUNTED_CASES:
+                got = []
+                for port in (mc.port, tc.port):
+                    exchange(port, b"flush_all\r\nstats reset\r\n",
+                             settle=0.05)
+                    exchange(port, stream, settle=0.15)
+                    got.append(counters(port, COUNTERS))
+                with self.subTest(stream=stream[:60]):
+                    self.assertEqual(got[1], got[0])
+            self.assertEqual(tc.stop(), 0)
+
+    def test_general_stats_in_memcacheds_order(self):
+        # Every name both send comes in the same order, over ASCII and
+        # binary; the connection counts follow memcached's rules.
+        with Memcached() as mc, Server() as tc:
+            for group in (b"", b"settings"):
+                for binary in (False, True):
+                    with self.subTest(group=group, binary=binary):
+                        want = stat_names(mc.port, group, binary)
+                        got = stat_names(tc.port, group, binary)
+                        self.assertEqual(in_common_order(got, want),
+                                         in_common_order(want, got))
+                        self.assertGreater(len(in_common_order(got, want)),
+                                           10)
+            for port in (mc.port, tc.port):
+                exchange(port, b"stats reset\r\n", settle=0.05)
+            held = [socket.create_connection(("127.0.0.1", port))
+                    for port in (mc.port, tc.port) for _ in range(3)]
+            time.sleep(0.2)
+            names = [b"curr_connections", b"total_connections"]
+            self.assertEqual(counters(tc.port, names),
+                             counters(mc.port, names))
+            for s in held:
+                s.close()
+            self.assertEqual(tc.stop(), 0)
+
+    def test_stats_detail_as_memcached(self):
+        # Per-prefix statistics: which commands count, under which prefix
+        # (many prefixes, so that memcached's hash order shows, and its
+        # lookup quirk: "a:y" counts under "ae0", which shares a bucket),
+        # on, off, dump and reset, byte for byte.
+        keys = [b"p%d:k" % i for i in range(40)] + [
+            b"user:1", b"user:2", b":x", b"::", b"a:b:c", b"nodelim",
+            b"ae0:x", b"a:y"]
+        stream = (b"stats detail dump\r\nstats detail on\r\n" +
+                  b"".join(b"set %s 0 0 1\r\nx\r\n" % k for k in keys) +
+                  b"get " + b" ".join(keys[::3]) + b" miss:1 miss:2\r\n"
+                  b"gets user:1 user:3\r\ngat 100 user:2 zzz:9\r\n"
+                  b"gats 100 user:9\r\nadd user:1 0 0 1\r\nx\r\n"
+                  b"add user:5 0 0 1\r\nx\r\nreplace user:7 0 0 1\r\nx\r\n"
+                  b"append user:1 0 0 1\r\ny\r\n"
+                  b"prepend nope:1 0 0 1\r\ny\r\ncas user:1 0 0 1 1\r\nz\r\n"
+                  b"delete user:2\r\ndelete user:2\r\ndelete gone:1\r\n"
+                  b"touch user:1 10\r\nincr user:1 1\r\ndecr cnt:1 1\r\n"
+                  b"mg user:1 v\r\nms m:1 1\r\nx\r\nmd m:1\r\nma mc:1 N0\r\n"
+                  b"me user:1\r\nset big:1 0 0 2000000\r\n" + BIG + b"\r\n"
+                  b"stats detail dump\r\nstats detail off\r\n"
+                  b"get user:1 off:1\r\nset off:2 0 0 1\r\nx\r\n"
+                  b"stats detail dump\r\nstats reset\r\nstats detail dump\r\n")
+        with Memcached() as mc, Server() as tc, \
+                ThreadPoolExecutor(2) as pool:
+            want, got = both(pool, mc, tc, stream, settle=0.5)
+            self.assertGreater(want.count(b"PREFIX "), 80)
+            self.check(stream, want, got, ascii_view)
+            self.assertEqual(tc.stop(), 0)
+        # -D sets the delimiter and turns the statistics on.
+        with Memcached("-D", "/") as mc, Server("-D", "/") as tc, \
+                ThreadPoolExecutor(2) as pool:
+            stream = (b"set a/1 0 0 1\r\nx\r\nset a:2 0 0 1\r\nx\r\n"
+                      b"get b/1\r\nstats detail dump\r\n")
+            want, got = both(pool, mc, tc, stream)
+            self.check(stream, want, got, ascii_view)
+            names = [b"stat_key_prefix", b"detail_enabled"]
+            self.assertEqual(
+                [stats_value(tc.port, b"settings", n) for n in names],
+                [stats_value(mc.port, b"settings", n) for n in names])
+            self.assertEqual(tc.stop(), 0)
+
+    def test_binary_stats_detail_as_memcached(self):
+        # The binary STAT "detail ..." keys, the whole dump as one stat
+        # named "detailed", and what the binary commands count (a TOUCH
+        # counts as a get there).
+        stats = lambda key: packet(0x10, key)  # noqa: E731
+        stream = (stats(b"detail") + stats(b"detail bogus") +
+                  stats(b"detail dump") + stats(b"detail on") +
+                  packet(0x01, b"b:1", SETX, b"v") +
+                  packet(0x02, b"b:1", SETX, b"v") +
+                  packet(0x0e, b"c:1", b"", b"v") + packet(0x00, b"b:1") +
+                  packet(0x0d, b"c:1") + packet(0x04, b"b:1") +
+                  packet(0x1c, b"b:1", struct.pack(">I", 10)) +
+                  packet(0x1d, b"d:1", struct.pack(">I", 10)) +
+                  arith(0x05, b"e:1", 1, 0, 0) +
+                  packet(0x01, b"f:1", SETX, BIG) + NOOP +
+                  stats(b"detail dump") + stats(b"detail off") +
+                  packet(0x00, b"g:1") + stats(b"detail dump") +
+                  stats(b"cachedump 1 0") + stats(b"conns") +
+                  stats(b"resetxyz") + stats(b"detail dump"))
+        with Memcached() as mc, Server() as tc, \
+                ThreadPoolExecutor(2) as pool:
+            want, got = both(pool, mc, tc, stream, settle=0.5)
+            self.assertIn(b"detailed", want)
+            self.check(stream, want, got, binary_view)
+            self.assertEqual(tc.stop(), 0)
+
+    def test_stats_cachedump_as_memcached(self):
+        # memcached lists a class's items from its cold LRU, most recent
+        # first; in flat LRU mode every item is there. tinkercache keeps
+        # one class (1) in no order: the lines are compared as sets, a
+        # limited listing by its count and membership. (memcached also
+        # lists expired items it has not reclaimed yet; tinkercache lists
+        # live items only: none expire here.)
+        items = (b"set k1 0 0 1\r\nx\r\nset k2 5 0 3\r\nabc\r\n"
+                 b"set k3 0 2000000000 10\r\n0123456789\r\n")
+        nul_key = packet(0x01, b"nul\0key", SETX, b"ab")
+        with Memcached() as mc, Server() as tc:
+            self.assertEqual(exchange(mc.port, b"lru mode flat\r\n"),
+                             b"OK\r\n")
+            replies = []
+            for port in (mc.port, tc.port):
+                exchange(port, items)
+                exchange(port, nul_key)
+                replies.append([exchange(port, b"stats cachedump %s\r\n" % a)
+                                for a in (b"1 0", b"1 2", b"2 0", b"0 0")])
+            (mc_all, mc_two, mc_2, mc_0), (tc_all, tc_two, tc_2, tc_0) = \
+                replies
+            self.assertEqual(sorted(lines_of(tc_all)),
+                             sorted(lines_of(mc_all)))
+            self.assertIn(b"ITEM nul [2 b; 0 s]", lines_of(tc_all))
+            self.assertIn(b"ITEM k3 [10 b; 2000000000 s]", lines_of(tc_all))
+            self.assertEqual(len(lines_of(tc_two)), len(lines_of(mc_two)))
+            self.assertLessEqual(set(lines_of(tc_two)), set(lines_of(tc_all)))
+            self.assertEqual((tc_2, tc_0), (mc_2, mc_0))
+            self.assertEqual(tc_2, b"END\r\n")
+            self.assertEqual(tc.stop(), 0)
+        with Memcached("-X") as mc, Server("-X") as tc:
+            self.assertEqual(exchange(tc.port, b"stats cachedump 1 0\r\n"),
+                             exchange(mc.port, b"stats cachedump 1 0\r\n"))
+            name = b"dump_enabled"
+            self.assertEqual(stats_value(tc.port, b"settings", name),
+                             stats_value(mc.port, b"settings", name))
+            self.assertEqual(tc.stop(), 0)
+
+    def test_stats_conns_as_memcached(self):
+        # One client idle after a command, one that never sent, one in
+        # the middle of a value, and the asking one: the same lines, fds,
+        # ports and seconds masked.
+        def run(port):
+            a = socket.create_connection(("127.0.0.1", port))
+            a.sendall(b"version\r\n")
+            a.recv(100)
+            b = socket.create_connection(("127.0.0.1", port))
+            c = socket.create_connection(("127.0.0.1", port))
+            c.sendall(b"set k 0 0 10\r\nab")
+            time.sleep(0.3)
+            reply = exchange(port, b"stats conns\r\n")
+            for s in (a, b, c):
+                s.close()
+            return conns_view(reply, port)
+
+        with Memcached() as mc, Server() as tc:
+            want, got = run(mc.port), run(tc.port)
+            self.assertEqual(got, want)
+            self.assertIn(b"STAT 3:state conn_nread", got)
+            self.assertEqual(tc.stop(), 0)
+
+    @unittest.skipUnless(shutil.which("memcdump"), "memcdump is missing")
+    def test_memcdump_lists_the_keys(self):
+        # libmemcached's memcdump walks `stats cachedump` over the slab
+        # classes: it lists every live key, on either engine, as it does
+        # memcached's (in flat LRU mode, where memcached lists them all).
+        keys = [b"k%d" % i for i in range(50)] + [b"user:7", b"big"]
+        stream = b"".join(b"set %s 0 0 %d\r\n%s\r\n" % (k, len(k) * 100,
+                                                          k * 100)
+                          for k in keys)
+        # Not listed by tinkercache: an expired item and a deleted one
+        # (memcached lists an expired item until it reclaims it).
+        gone = (b"set gone 0 -1 1\r\nx\r\nset del 0 0 1\r\nx\r\n"
+                b"delete del\r\n")
+
+        def dump(port):
+            out = subprocess.run(
+                ["memcdump", f"--servers=127.0.0.1:{port}"],
+                capture_output=True, timeout=60, check=True).stdout
+            return sorted(out.split())
+
+        want = sorted(keys)
+        with Memcached() as mc:
+            exchange(mc.port, b"lru mode flat\r\n")
+            exchange(mc.port, stream)
+            self.assertEqual(dump(mc.port), want)
+        with Server() as tc:
+            exchange(tc.port, stream + gone)
+            self.assertEqual(dump(tc.port), want)
+            self.assertEqual(tc.stop(), 0)
+        with tempfile.TemporaryDirectory() as data, \
+                Server("--engine", "rocksdb", "--data-dir", data) as tc:
+            exchange(tc.port, stream + gone)
+            self.assertEqual(dump(tc.port), want)
             self.assertEqual(tc.stop(), 0)
 
     def test_meta_commands_count_as_memcached(self):

@@ -59,7 +59,7 @@ const std::vector<Case>& Cases() {
        "NS\r\nNS\r\nMN\r\n"},
       {"ms foo 3\r\nabc\r\nms foo 3 MA\r\ndef\r\nms foo 3 MP\r\nxyz\r\nmg foo v s\r\n",
        "HD\r\nHD\r\nHD\r\nVA 9 s9\r\nxyzabcdef\r\n"},
-      {"ms foo 3\r\nabc\r\nms foo 3 C1 q\r\nxyz\r\nmn\r\n",
+      {"ms foo 3\r\nabc\r\nms foo 3 C999999 q\r\nxyz\r\nmn\r\n",
        "HD\r\nEX\r\nMN\r\n"},
       {"ms foo 3 C1\r\nxyz\r\n",
        "NF\r\n"},
@@ -105,7 +105,7 @@ const std::vector<Case>& Cases() {
        "HD\r\nMN\r\n"},
       {"ms foo 3\r\nabc\r\nmd foo k O5\r\n",
        "HD\r\nHD kfoo O5\r\n"},
-      {"ms foo 3\r\nabc\r\nmd foo C1\r\nmd foo C1 q\r\nmn\r\n",
+      {"ms foo 3\r\nabc\r\nmd foo C999999\r\nmd foo C999999 q\r\nmn\r\n",
        "HD\r\nEX\r\nEX\r\nMN\r\n"},
       {"ms foo 3\r\nabc\r\nmd foo I\r\nmg foo s\r\nmd foo\r\nmg foo\r\n",
        "HD\r\nHD\r\nHD s3 X W\r\nHD\r\nEN\r\n"},
@@ -303,7 +303,7 @@ const std::vector<Case>& Cases() {
        "CLIENT_ERROR error decoding key\r\n"},
       {"ms Zm+/ 1 b\r\nx\r\nmg Zm+/ b k\r\n",
        "HD\r\nHD kZm+/ b\r\n"},
-      {"ms foo 3 I\r\nabc\r\nmd foo I C1\r\n",
+      {"ms foo 3 I\r\nabc\r\nmd foo I C999999\r\n",
        "HD\r\nEX\r\n"},
       {"md foo I\r\n",
        "NF\r\n"},
@@ -588,7 +588,8 @@ TEST(Meta, CountedAsMemcachedCounts) {
       "mg k T10\r\nmg nope T10\r\n"  // a touch hit; a miss is a get miss
       "ms k 1 C999999\r\ny\r\n"   // cmd_set, cas_badval
       "md nope\r\nmd k\r\n"       // delete_misses, delete_hits
-      "ma n\r\nma n N0\r\nma n MD\r\n"  // incr miss and hits, decr hit
+      // An incr miss; a creating N counts nothing; an incr hit, a decr hit.
+      "ma n\r\nma n N0\r\nma n\r\nma n MD\r\n"
       "me n\r\nmn\r\n");          // cmd_meta
   const std::string stats = h.Run("stats\r\n");
   for (const char* line :

@@ -90,7 +90,7 @@ TEST(AsciiParser, MetaGetReferencesKeyAndFlagsInTheInput) {
   EXPECT_EQ(c.request.key.data(), in.data() + 3);
   EXPECT_EQ(c.meta_flags, "v t O123 N30");
   EXPECT_TRUE(c.meta_value);
-  EXPECT_EQ(c.request.meta, kMetaReport | kMetaVivify);
+  EXPECT_EQ(c.request.meta, kMetaReport | kMetaVivify | kMetaCommand);
   EXPECT_EQ(c.request.vivify_exptime, 30);
   // T makes it a get-and-touch.
   ASSERT_EQ(P("mg key T9\r\n", &c).status, ParseStatus::kOk);
@@ -109,7 +109,7 @@ TEST(AsciiParser, MetaSetModesAndValue) {
   EXPECT_EQ(c.request.flags, 7u);
   EXPECT_EQ(c.request.exptime, 10);
   EXPECT_TRUE(c.request.quiet);
-  EXPECT_EQ(c.request.meta, kMetaInvalidate | kMetaNewCas);
+  EXPECT_EQ(c.request.meta, kMetaInvalidate | kMetaNewCas | kMetaCommand);
   EXPECT_EQ(c.request.new_cas, 9u);
   EXPECT_EQ(c.request.value.data(), in.data() + in.find("abc"));
   ASSERT_EQ(P("ms k 1 C5\r\nx\r\n", &c).status, ParseStatus::kOk);

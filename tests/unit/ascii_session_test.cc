@@ -15,6 +15,7 @@ namespace tinkercache {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using AsciiHarness = SessionHarness<ascii::AsciiSession>;
 
 struct Case {
@@ -38,7 +39,25 @@ const std::vector<Case>& Cases() {
       {"delete\r\n", "ERROR\r\n"},
       {"verbosity\r\n", "ERROR\r\n"},
       {"verbosity 1 2 3\r\n", "ERROR\r\n"},
-      {"cache_memlimit 100\r\n", "ERROR\r\n"},
+      // cache_memlimit: megabytes, read into 32 bits as memcached reads them.
+      {"cache_memlimit 100\r\n", "OK\r\n"},
+      {"cache_memlimit +9 x\r\n", "OK\r\n"},
+      {"cache_memlimit 4294967304\r\n", "OK\r\n"},
+      {"cache_memlimit 7\r\n",
+       "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n"},
+      {"cache_memlimit 1000000001\r\n",
+       "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n"},
+      {"cache_memlimit 18446744073709551615\r\n",
+       "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n"},
+      {"cache_memlimit 18446744073709551616\r\n", "ERROR\r\n"},
+      {"cache_memlimit -1\r\n", "ERROR\r\n"},
+      {"cache_memlimit 0x10\r\n", "ERROR\r\n"},
+      {"cache_memlimit\r\n", "ERROR\r\n"},
+      {"cache_memlimit 9 x y\r\n", "ERROR\r\n"},
+      {"cache_memlimit 9 noreply x\r\n", "ERROR\r\n"},
+      {"cache_memlimit 64 noreply\r\ncache_memlimit 7 noreply\r\n"
+       "cache_memlimit x noreply\r\nmn\r\n",
+       "MN\r\n"},
       // Storage.
       {"set k 0 0 5\r\nhello\r\n", "STORED\r\n"},
       {"set k 0 0 5\r\nhelloXX\r\n", "CLIENT_ERROR bad data chunk\r\nERROR\r\n"},
@@ -245,11 +264,15 @@ TEST(AsciiSession, ExpiryFollowsTheClock) {
 TEST(AsciiSession, DelayedFlush) {
   AsciiHarness h;
   h.Run("set k 0 0 1\r\nx\r\n");
+  // memcached's delayed flush takes effect one second early (its clock has
+  // whole seconds), so a delay of 1 is at once.
   EXPECT_EQ(h.Run("flush_all 10\r\n"), "OK\r\n");
-  h.clock().Advance(9);
+  h.clock().Advance(8);
   EXPECT_EQ(h.Run("get k\r\n"), "VALUE k 0 1\r\nx\r\nEND\r\n");
   h.clock().Advance(1);
   EXPECT_EQ(h.Run("get k\r\n"), "END\r\n");
+  h.Run("set k 0 0 1\r\nx\r\n");
+  EXPECT_EQ(h.Run("flush_all 1\r\nget k\r\n"), "OK\r\nEND\r\n");
 }
 
 TEST(AsciiSession, TooLargeIsSwallowedAndDropsTheOldValue) {
@@ -383,6 +406,26 @@ TEST(AsciiSession, ManyKeyMultiGet) {
     get += " " + key;
   }
   EXPECT_EQ(h.Run(get + "\r\n", 512), expected + "END\r\n");
+}
+
+TEST(AsciiSession, CacheMemlimitSetsTheLimitTheEngineKeeps) {
+  AsciiHarness h;
+  ASSERT_EQ(h.Run("cache_memlimit 8\r\n"), "OK\r\n");
+  EXPECT_THAT(h.Run("stats\r\n"), HasSubstr("STAT limit_maxbytes 8388608\r\n"));
+  EXPECT_THAT(h.Run("stats settings\r\n"),
+              HasSubstr("STAT maxbytes 8388608\r\n"));
+  // 16 MB of values: the engine evicts to stay within the new limit.
+  const std::string value(100000, 'v');
+  for (int i = 0; i < 160; ++i) {
+    ASSERT_EQ(h.Run("set k" + std::to_string(i) + " 0 0 100000\r\n" + value +
+                    "\r\n"),
+              "STORED\r\n");
+  }
+  const std::string stats = h.Run("stats\r\n");
+  EXPECT_THAT(stats, Not(HasSubstr("STAT evictions 0\r\n")));
+  const size_t at = stats.find("STAT bytes ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LE(std::stoull(stats.substr(at + 11)), uint64_t{8} << 20);
 }
 
 TEST(AsciiSession, StatsUseMemcachedNamesAndCount) {

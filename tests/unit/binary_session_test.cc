@@ -136,14 +136,14 @@ const std::vector<Case>& Cases() {
       {"set cas missing", Store(kSet, "nokey", "v", 5, 0, 12345),
        "01 0001 x=0 k= v=Not found"},
       {"append cas mismatch",
-       Store(kSet, "k", "v") + Encode({kAppend, "k", "", "x", 1}),
+       Store(kSet, "k", "v") + Encode({kAppend, "k", "", "x", 999999}),
        "01 0000 x=0 k= v= cas\n0e 0002 x=0 k= v=Data exists for key."},
       {"delete", Store(kSet, "k", "v") + Get(kDelete, "k") + Get(kDelete, "k"),
        "01 0000 x=0 k= v= cas\n04 0000 x=0 k= v=\n04 0001 x=0 k= v=Not found"},
       {"deleteq", Store(kSet, "k", "v") + Get(kDeleteQ, "k") +
                       Get(kDeleteQ, "k") + Noop(),
        "01 0000 x=0 k= v= cas\n14 0001 x=0 k= v=Not found\n0a 0000 x=0 k= v="},
-      {"delete cas mismatch", Store(kSet, "k", "v") + Encode({kDelete, "k", "", "", 1}),
+      {"delete cas mismatch", Store(kSet, "k", "v") + Encode({kDelete, "k", "", "", 999999}),
        "01 0000 x=0 k= v= cas\n04 0002 x=0 k= v=Data exists for key."},
       {"incr creates then adds",
        Arith(kIncrement, "n", 5, 100, 0) + Arith(kIncrement, "n", 5, 100, 0),
@@ -200,8 +200,14 @@ const std::vector<Case>& Cases() {
        "00 0004 x=0 k= v=Invalid arguments", true},
       {"set without extras", Encode({kSet, "k", "", "v"}) + Noop(),
        "01 0004 x=0 k= v=Invalid arguments", true},
+      // Extras and key beyond the body: memcached waits for them, then
+      // answers "Unknown command" and closes.
       {"key length beyond body", Encode({kGet, "k", "", "", 0, 0xAABBCCDD, 10, 1}) + Noop(),
-       "00 0004 x=0 k= v=Invalid arguments", true},
+       "00 0081 x=0 k= v=Unknown command", true},
+      {"extras and key beyond body",
+       Encode({kSet, "ab", std::string(8, '\0'), "", 0, 0xAABBCCDD, -1, 6}) +
+           Noop(),
+       "01 0081 x=0 k= v=Unknown command", true},
       {"noop with key", Encode({kNoop, "k"}) + Noop(),
        "0a 0004 x=0 k= v=Invalid arguments", true},
       {"get without key", Simple(kGet) + Noop(),
@@ -279,11 +285,12 @@ TEST(BinarySession, TooLargeIsRefusedWithoutBufferingTheValue) {
   // Errors are sent even for the quiet form.
   EXPECT_EQ(Describe(h.Run(Store(kSetQ, "big", big) + Noop())),
             "11 0003 x=0 k= v=Too large.\n0a 0000 x=0 k= v=");
-  // An append that would grow past the limit is refused the same way.
+  // An append whose join would pass the limit is "not stored", as in
+  // memcached (the join cannot be allocated).
   const std::string fits((1 << 20) - 1024, 'y');
   EXPECT_EQ(Describe(h.Run(Store(kSet, "f", fits) +
                            Encode({kAppend, "f", "", std::string(2048, 'z')}))),
-            "01 0000 x=0 k= v= cas\n0e 0003 x=0 k= v=Too large.");
+            "01 0000 x=0 k= v= cas\n0e 0005 x=0 k= v=Not stored.");
 }
 
 TEST(BinarySession, OutOfMemoryWithoutEvictions) {

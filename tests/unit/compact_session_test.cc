@@ -98,7 +98,7 @@ const std::vector<Case>& Cases() {
       {"cas missing, then mismatch",
        kClear + Op(TC_OP_CAS) + Key("k") + Value("v") + U64(TC_OP_UNIQUE, 1) +
            kGo + kClear + Op(TC_OP_SET) + Key("k") + Value("v") + kGo +
-           Op(TC_OP_CAS) + U64(TC_OP_UNIQUE, 1) + kGo,
+           Op(TC_OP_CAS) + U64(TC_OP_UNIQUE, 999999) + kGo,
        Status(TC_STATUS_NOT_FOUND) + kOk + Status(TC_STATUS_EXISTS)},
       {"the CAS register stays for the next store (stream-lining)",
        kClear + Op(TC_OP_SET) + Key("k") + Value("v") + U64(TC_OP_UNIQUE, 1) +

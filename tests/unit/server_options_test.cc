@@ -45,6 +45,21 @@ TEST(ServerOptions, ClearErrors) {
   EXPECT_FALSE(Parse({"-p"}).ok());
 }
 
+TEST(ServerOptions, PrefixDelimiterAndDumping) {
+  auto d = Parse({});
+  EXPECT_EQ(d->settings.prefix_delimiter, ':');
+  EXPECT_FALSE(d->settings.detail_enabled);
+  EXPECT_TRUE(d->settings.dump_enabled);
+  // As memcached: -D takes the first byte and turns the stats on.
+  auto o = Parse({"-D", "/x", "-X"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->settings.prefix_delimiter, '/');
+  EXPECT_TRUE(o->settings.detail_enabled);
+  EXPECT_FALSE(o->settings.dump_enabled);
+  EXPECT_FALSE(Parse({"-D", ""}).ok());
+  EXPECT_FALSE(Parse({"--disable-dumping"})->settings.dump_enabled);
+}
+
 TEST(ServerOptions, IdleTimeoutSuboption) {
   EXPECT_EQ(Parse({})->settings.idle_timeout, 0u);
   auto o = Parse({"-o", "idle_timeout=30"});
