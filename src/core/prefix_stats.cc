@@ -73,7 +73,7 @@ PrefixStats::Counts* PrefixStats::Find(std::string_view key) {
 }
 
 void PrefixStats::RecordGet(std::string_view key, bool hit) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (Counts* c = Find(key)) {
     ++c->gets;
     if (hit) ++c->hits;
@@ -81,18 +81,18 @@ void PrefixStats::RecordGet(std::string_view key, bool hit) {
 }
 
 void PrefixStats::RecordSet(std::string_view key) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (Counts* c = Find(key)) ++c->sets;
 }
 
 void PrefixStats::RecordDelete(std::string_view key) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (Counts* c = Find(key)) ++c->deletes;
 }
 
 void PrefixStats::Dump(
     absl::FunctionRef<void(std::string_view, const Counts&)> visit) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (const auto& bucket : buckets_) {
     for (auto it = bucket.rbegin(); it != bucket.rend(); ++it) {
       visit((*it)->prefix, (*it)->counts);
@@ -107,13 +107,13 @@ std::string PrefixStats::Fields(std::string_view prefix, const Counts& c) {
 }
 
 void PrefixStats::Clear() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (auto& bucket : buckets_) bucket.clear();
   count_ = 0;
 }
 
 size_t PrefixStats::size() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return count_;
 }
 

@@ -5,12 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
-#include "absl/synchronization/mutex.h"
 
 namespace tinkercache {
 
@@ -59,15 +59,15 @@ class PrefixStats {
   };
   // The counts for `key`'s prefix, created if new; null when the key has
   // no prefix or the table is full.
-  Counts* Find(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Counts* Find(std::string_view key);  // mu_ held
 
   const char delimiter_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   // Oldest first: memcached links new entries at the head, so its walk
   // (and the dump) goes from the back of these.
-  std::array<std::vector<std::unique_ptr<Entry>>, kBuckets> buckets_
-      ABSL_GUARDED_BY(mu_);
-  size_t count_ ABSL_GUARDED_BY(mu_) = 0;
+  // Guarded by mu_.
+  std::array<std::vector<std::unique_ptr<Entry>>, kBuckets> buckets_;
+  size_t count_ = 0;  // guarded by mu_
 };
 
 }  // namespace tinkercache

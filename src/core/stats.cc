@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <mutex>
 #include <optional>
 
 #include "absl/strings/str_format.h"
@@ -173,7 +174,7 @@ StatsRegistry::StatsRegistry(const Settings& settings, const Clock& clock)
       prefix_stats_(settings.prefix_delimiter) {}
 
 ThreadStats* StatsRegistry::NewThreadStats() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   threads_.push_back(std::make_unique<ThreadStats>());
   return threads_.back().get();
 }
@@ -199,7 +200,7 @@ void StatsRegistry::ConnectionClosed() {
 
 uint64_t StatsRegistry::TotalExtension(
     size_t index, ThreadStats::ExtensionCounter which) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   uint64_t sum = 0;
   for (const auto& t : threads_) sum += t->GetExtension(index, which);
   return sum;
@@ -232,7 +233,7 @@ void StatsRegistry::WriteGeneral(StatWriter& out) const {
   std::array<uint64_t, kNumCounters> totals{};
   uint64_t bytes_read = 0, bytes_written = 0;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     for (const auto& t : threads_) {
       for (size_t i = 0; i < kNumCounters; ++i) {
         totals[i] += t->Get(static_cast<Counter>(i));
@@ -276,7 +277,7 @@ void StatsRegistry::WriteSettings(StatWriter& out) const {
 }
 
 void StatsRegistry::Reset() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (auto& t : threads_) t->Reset();
   prefix_stats_.Clear();
   total_connections_.store(0, std::memory_order_relaxed);

@@ -5,11 +5,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
-#include "absl/synchronization/mutex.h"
 #include "src/core/command_table.h"
 #include "src/core/prefix_stats.h"
 #include "src/core/request.h"
@@ -245,8 +245,8 @@ class StatsRegistry {
   std::atomic<uint64_t> rejected_connections_{0};
   std::atomic<uint64_t> idle_kicks_{0};
 
-  mutable absl::Mutex mu_;
-  std::vector<std::unique_ptr<ThreadStats>> threads_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<ThreadStats>> threads_;  // guarded by mu_
 };
 
 // The version string the server reports (VERSION, stats "version").

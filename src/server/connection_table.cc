@@ -36,7 +36,7 @@ std::string AddressText(const asio::ip::tcp::endpoint& endpoint) {
 }
 
 void ConnectionTable::Add(Entry* entry) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   entry->prev = nullptr;
   entry->next = head_;
   if (head_ != nullptr) head_->prev = entry;
@@ -44,7 +44,7 @@ void ConnectionTable::Add(Entry* entry) {
 }
 
 void ConnectionTable::Remove(Entry* entry) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (entry->prev != nullptr) {
     entry->prev->next = entry->next;
   } else if (head_ == entry) {
@@ -57,7 +57,7 @@ void ConnectionTable::Remove(Entry* entry) {
 void ConnectionTable::ListConnections(
     absl::FunctionRef<void(const ConnectionInfo&)> visit) const {
   const uint32_t now = clock_.NowSeconds();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<const Entry*> entries;
   for (const Entry* e = head_; e != nullptr; e = e->next) entries.push_back(e);
   std::sort(entries.begin(), entries.end(),

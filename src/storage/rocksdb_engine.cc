@@ -270,7 +270,7 @@ absl::Status RocksDbEngine::OpenDb() {
   return absl::OkStatus();
 }
 
-absl::Mutex& RocksDbEngine::StripeFor(std::string_view key) {
+std::mutex& RocksDbEngine::StripeFor(std::string_view key) {
   return stripes_[absl::HashOf(key) % kStripes];
 }
 
@@ -298,7 +298,7 @@ std::optional<uint64_t> RocksDbEngine::NextCas(std::optional<uint64_t> chosen) {
 // The ceiling reaches the log, fsynced, before any unique above the old one
 // is used, so a recovered item's CAS is never above the recovered ceiling.
 bool RocksDbEngine::ReserveCas(uint64_t cas) {
-  absl::MutexLock lock(&cas_mu_);
+  std::lock_guard lock(cas_mu_);
   if (cas <= cas_ceiling_.load(std::memory_order_relaxed)) return true;
   const uint64_t ceiling = cas + options_.cas_block;
   rocksdb::WriteOptions sync;
@@ -317,7 +317,7 @@ bool RocksDbEngine::ReserveCas(uint64_t cas) {
 rocksdb::Status RocksDbEngine::Write(const rocksdb::WriteOptions& options,
                                      rocksdb::WriteBatch& batch) {
   if constexpr (kSerializeWrites) {
-    absl::MutexLock lock(&serial_writes_);
+    std::lock_guard lock(serial_writes_);
     return db_->Write(options, &batch);
   }
   return db_->Write(options, &batch);
@@ -368,7 +368,7 @@ Status RocksDbEngine::Put(std::string_view key, const Record& record,
 void RocksDbEngine::RunDueFlush(uint32_t now) {
   const uint32_t at = flush_at_.load(std::memory_order_acquire);
   if (at == 0 || now < at) return;
-  absl::MutexLock gate(&flush_gate_);
+  std::lock_guard gate(flush_gate_);
   const uint32_t again = flush_at_.load(std::memory_order_acquire);
   if (again == 0 || now < again) return;
   FlushLocked();
@@ -393,13 +393,13 @@ void RocksDbEngine::Flush(uint32_t when) {
   if (when == 0 || when <= Now()) {
     // As memcached's immediate flush, it takes a CAS unique of its own.
     next_cas_.fetch_add(1, std::memory_order_relaxed);
-    absl::MutexLock gate(&flush_gate_);
+    std::lock_guard gate(flush_gate_);
     FlushLocked();
     return;
   }
   rocksdb::WriteBatch batch;
   batch.Put(meta_, kFlushKey, Encode64(when));
-  absl::ReaderMutexLock gate(&flush_gate_);
+  std::shared_lock gate(flush_gate_);
   if (Commit(batch) == Status::kOk) {
     flush_at_.store(when, std::memory_order_release);
   }
@@ -464,8 +464,8 @@ Status RocksDbEngine::Read(const FetchArgs& args, ItemVisitor visit) {
     }
   }
 
-  absl::ReaderMutexLock gate(&flush_gate_);
-  absl::MutexLock lock(&StripeFor(args.key));
+  std::shared_lock gate(flush_gate_);
+  std::lock_guard lock(StripeFor(args.key));
   status = ReadLive(args.key, now, raw, record);
   if (status == Status::kInternalError) return status;
   const bool created =
@@ -512,8 +512,8 @@ StoreResult RocksDbEngine::Store(const StoreArgs& args) {
   RunDueFlush(now);
   const bool concat = mode == StoreMode::kAppend || mode == StoreMode::kPrepend;
 
-  absl::ReaderMutexLock gate(&flush_gate_);
-  absl::MutexLock lock(&StripeFor(key));
+  std::shared_lock gate(flush_gate_);
+  std::lock_guard lock(StripeFor(key));
   rocksdb::PinnableSlice raw;
   Record current;
   Status found = Status::kNotFound;
@@ -577,8 +577,8 @@ Status RocksDbEngine::Delete(const DeleteArgs& args) {
   }
   const uint32_t now = Now();
   RunDueFlush(now);
-  absl::ReaderMutexLock gate(&flush_gate_);
-  absl::MutexLock lock(&StripeFor(args.key));
+  std::shared_lock gate(flush_gate_);
+  std::lock_guard lock(StripeFor(args.key));
   rocksdb::PinnableSlice raw;
   Record record;
   const Status found = ReadLive(args.key, now, raw, record);
@@ -608,8 +608,8 @@ ArithmeticResult RocksDbEngine::Arithmetic(const ArithmeticArgs& args) {
   }
   const uint32_t now = Now();
   RunDueFlush(now);
-  absl::ReaderMutexLock gate(&flush_gate_);
-  absl::MutexLock lock(&StripeFor(key));
+  std::shared_lock gate(flush_gate_);
+  std::lock_guard lock(StripeFor(key));
   rocksdb::PinnableSlice raw;
   Record record;
   const Status found = ReadLive(key, now, raw, record);

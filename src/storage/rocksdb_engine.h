@@ -5,11 +5,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "src/core/clock.h"
 #include "src/storage/engine.h"
 
@@ -85,7 +86,7 @@ class RocksDbEngine final : public Engine {
   absl::Status OpenDb();
 
   uint32_t Now() const { return clock_.NowSeconds(); }
-  absl::Mutex& StripeFor(std::string_view key);
+  std::mutex& StripeFor(std::string_view key);
   // The live item under `key` into `record` (its value points into `raw`);
   // kNotFound when missing or expired, kInternalError on a read error.
   Status ReadLive(std::string_view key, uint32_t now, rocksdb::PinnableSlice& raw,
@@ -115,12 +116,12 @@ class RocksDbEngine final : public Engine {
 
   // Writers hold it shared, a flush exclusively, so a flush falls between
   // whole read-modify-write sequences.
-  absl::Mutex flush_gate_;
-  std::array<absl::Mutex, kStripes> stripes_;
+  std::shared_mutex flush_gate_;
+  std::array<std::mutex, kStripes> stripes_;
 
   std::atomic<uint64_t> next_cas_{0};
   std::atomic<uint64_t> cas_ceiling_{0};
-  absl::Mutex cas_mu_;
+  std::mutex cas_mu_;
   std::atomic<uint32_t> flush_at_{0};
 
   std::atomic<uint64_t> total_items_{0};
@@ -130,7 +131,7 @@ class RocksDbEngine final : public Engine {
   // succeeds.
   std::atomic<bool> degraded_{false};
   std::atomic<uint32_t> resume_tried_at_{0};
-  absl::Mutex serial_writes_;  // ThreadSanitizer builds only
+  std::mutex serial_writes_;  // ThreadSanitizer builds only
 };
 
 }  // namespace tinkercache
