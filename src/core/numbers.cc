@@ -32,13 +32,22 @@ std::optional<Parsed> ParseDigits(std::string_view s, size_t pos) {
   return p;
 }
 
+// The number as memcached's safe_strtoull reads it: strtoull turns "-m"
+// into 2^64 - m, which is refused only when negative as a signed number,
+// so "-0" is 0 and "-18446744073709551615" is 1.
+std::optional<uint64_t> AsStrtoull(const Parsed& p) {
+  if (!p.negative) return p.magnitude;
+  const uint64_t wrapped = 0 - p.magnitude;
+  if (static_cast<int64_t>(wrapped) < 0) return std::nullopt;
+  return wrapped;
+}
+
 }  // namespace
 
 std::optional<uint64_t> ParseUint64(std::string_view token) {
   auto p = ParseDigits(token, 0);
   if (!p || p->end != token.size()) return std::nullopt;
-  if (p->negative && p->magnitude != 0) return std::nullopt;
-  return p->magnitude;
+  return AsStrtoull(*p);
 }
 
 std::optional<int64_t> ParseInt64(std::string_view token) {
@@ -57,9 +66,13 @@ std::optional<uint64_t> ParseCounter(std::string_view value) {
   while (pos < value.size() && IsSpace(value[pos])) ++pos;
   auto p = ParseDigits(value, pos);
   if (!p) return std::nullopt;
-  if (p->end != value.size() && !IsSpace(value[p->end])) return std::nullopt;
-  if (p->negative && p->magnitude != 0) return std::nullopt;
-  return p->magnitude;
+  // A NUL ends the number too: memcached parses the item's data as a C
+  // string.
+  if (p->end != value.size() && !IsSpace(value[p->end]) &&
+      value[p->end] != '\0') {
+    return std::nullopt;
+  }
+  return AsStrtoull(*p);
 }
 
 }  // namespace tinkercache

@@ -12,11 +12,16 @@ TEST(ParseUint64, AcceptsWhatMemcachedAccepts) {
   EXPECT_EQ(ParseUint64("+7"), 7u);
   EXPECT_EQ(ParseUint64("-0"), 0u);
   EXPECT_EQ(ParseUint64("18446744073709551615"), UINT64_MAX);
+  // strtoull wraps "-m" to 2^64 - m; memcached keeps it when that is not
+  // negative as a signed number.
+  EXPECT_EQ(ParseUint64("-18446744073709551615"), 1u);
+  EXPECT_EQ(ParseUint64("-9223372036854775809"), uint64_t{INT64_MAX});
 }
 
 TEST(ParseUint64, RejectsWhatMemcachedRejects) {
   EXPECT_FALSE(ParseUint64(""));
   EXPECT_FALSE(ParseUint64("-1"));
+  EXPECT_FALSE(ParseUint64("-9223372036854775808"));
   EXPECT_FALSE(ParseUint64("18446744073709551616"));
   EXPECT_FALSE(ParseUint64("12a"));
   EXPECT_FALSE(ParseUint64("0x1"));
@@ -37,10 +42,13 @@ TEST(ParseCounter, StoredValues) {
   EXPECT_EQ(ParseCounter(" 12"), 12u);
   EXPECT_EQ(ParseCounter("99 "), 99u);  // padded by an earlier decr
   EXPECT_EQ(ParseCounter("12 abc"), 12u);
+  EXPECT_EQ(ParseCounter(std::string_view("5\0abc", 5)), 5u);  // a C string
+  EXPECT_EQ(ParseCounter("-18446744073709551615"), 1u);
   EXPECT_FALSE(ParseCounter(""));
   EXPECT_FALSE(ParseCounter("abc"));
   EXPECT_FALSE(ParseCounter("12a"));
   EXPECT_FALSE(ParseCounter("-5"));
+  EXPECT_FALSE(ParseCounter(std::string_view("\0" "5", 2)));
   EXPECT_FALSE(ParseCounter("184467440737095516150"));
 }
 
