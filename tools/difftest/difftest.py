@@ -12,10 +12,12 @@ reference is not memcached 1.6.18 or a server cannot be started.
 """
 
 import argparse
+import base64
 import concurrent.futures
 import errno
 import os
 import random
+import re
 import select
 import signal
 import socket
@@ -39,6 +41,11 @@ BIN_SENTINEL = struct.pack(">BBHBBHIIQ", 0x80, 0x0a, 0, 0, 0, 0, 0,
                            G.SENTINEL_OPAQUE, 0)
 HELLO_OPAQUE = 0x4E110000
 SETTINGS = ["-m", "64"]          # both servers; item size: 1m default
+
+
+# "mn" as the first token of a line: a space, the line's end or a NUL (which
+# ends a command line) follows it.
+MN_TOKEN = re.compile(rb"mn(?= |\r\n|\n|\x00)")
 
 
 class Fatal(Exception):
@@ -280,7 +287,10 @@ class Conn:
                 if d:
                     buf += d
                     last_rx = time.monotonic()
-                    if done(buf):
+                    # Replies that satisfy `done` before the last piece
+                    # went out came from requests inside the batch (a data
+                    # block parsed as commands may answer MN too).
+                    if i >= len(pieces) and done(buf):
                         return bytes(buf), "done"
             if w:
                 try:
@@ -456,13 +466,14 @@ class Runner:
                     R.binary_sentinel_seen(bytes(buf), G.SENTINEL_OPAQUE)
         else:
             tail = b"" if closes else ASCII_SENTINEL
-            # Every line that starts with "mn" may answer MN (also inside a
-            # data block that a server ends up parsing as commands):
-            # counting too many only costs an idle wait, too few would cut
+            # Every "mn" that ends a token may answer MN: at a line start,
+            # inside a data block a server ends up parsing as commands, or
+            # right after a refused data block (which takes no newline).
+            # Counting too many only costs an idle wait, too few would cut
             # a reply short.
-            joined = b"\n" + b"".join(resolve(op, pair.cref, pair.cref)
-                                      for op in ops)
-            want = joined.count(b"\nmn") + 1
+            joined = b"".join(resolve(op, pair.cref, pair.cref)
+                              for op in ops)
+            want = len(MN_TOKEN.findall(joined)) + 1
 
             def done(buf):
                 if closes or not buf.endswith(b"MN\r\n"):
@@ -711,6 +722,12 @@ def keys_touched(op):
     if not tokens:
         return reads, arith
     verb = tokens[0]
+    if verb in (b"mg", b"ma") and len(tokens) > 1 and b"b" in tokens[2:]:
+        # a base64 key names the same item as its decoded form
+        try:
+            tokens[1] = base64.b64decode(tokens[1], validate=True)
+        except ValueError:
+            pass
     if verb in (b"get", b"gets"):
         reads.update(tokens[1:])
     elif verb in (b"gat", b"gats"):

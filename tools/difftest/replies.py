@@ -22,8 +22,14 @@ by unit, and only where README.md of tools/difftest lists it:
   N7 a meta t flag of 2^31 or more reads as 0: memcached prints a TTL that
      has already passed (T-100, an absolute time in the past) as an
      unsigned 32-bit number, tinkercache as 0
+  N8 me fetch= of the counter keys (n0, n1, n2) is not compared, mg does
+     not ask them for h, N or R and md does not mark them stale (I):
+     memcached drops the fetched, stale and win-token bits when it replaces
+     a counter by a new item, which it does whenever anything else holds
+     the item at that instant (its LRU threads included)
   N6 a counter's space padding: spaces right after a value's leading digits
-     are dropped (memcached pads an incr/decr result in place only while
+     are dropped, and a meta s flag beside that value counts without them
+     (memcached pads an incr/decr result in place only while
      no unsent reply still holds the item, which depends on its reference
      counting; tinkercache always pads, as memcached does when idle)
 """
@@ -250,6 +256,9 @@ def meta_flags(tokens, cas):
     return tuple(out)
 
 
+# N8: the counter keys of generators.NUMERIC, plain and in base64.
+COUNTER_KEYS = {b"n0", b"n1", b"n2", b"bjA=", b"bjE=", b"bjI="}
+
 VERSION_RE = re.compile(rb"^VERSION 1\.6\.18-tinkercache-\S+$")
 
 
@@ -269,10 +278,16 @@ def norm_line(line, cas):
                 out.append((k, cas.id(int(v))))
             elif k in (b"cls", b"size") and eq:
                 out.append((k, b"<masked>"))
+            elif k == b"fetch" and tokens[1] in COUNTER_KEYS:
+                out.append((k, b"<masked>"))  # N8
             else:
                 out.append(t)
         return ("ME", tokens[1], tuple(out))
     return ("line", line)
+
+
+def size_flag(flag, padded, size):
+    return b"s%d" % size if flag == b"s%d" % padded else flag
 
 
 def parse_ascii(buf, cas, port):
@@ -301,6 +316,7 @@ def parse_ascii(buf, cas, port):
                 data = buf[pos:pos + size]
                 term = buf[pos + size:pos + size + 2]
                 pos += size + 2
+                padded = len(data)
                 data = unpad(data)
                 size = len(data)
                 if t[0] == b"VALUE":
@@ -308,7 +324,11 @@ def parse_ascii(buf, cas, port):
                         t[4].isdigit() else tuple(t[4:])
                     norm = ("VALUE", t[1], t[2], size, c, data, term)
                 else:
-                    norm = ("VA", size, meta_flags(t[2:], cas), data, term)
+                    flags = meta_flags(t[2:], cas)
+                    if size != padded:  # N6: the item size (s) unpadded too
+                        flags = tuple(size_flag(f, padded, size)
+                                      for f in flags)
+                    norm = ("VA", size, flags, data, term)
                 units.append((start, pos, norm))
                 continue
         if line.startswith(b"STAT ") or line.startswith(b"PREFIX ") or \
