@@ -386,7 +386,8 @@ def cut(op_bytes, cuts, tail):
 # batch mismatches: the counters' timing-dependent divergences (README, open
 # findings) show in their values long after their cause.
 COUNTER_PEEK = b"".join(b"mg %s v s t f\r\n" % k for k in G.NUMERIC) + \
-    b"mn\r\n"
+    b"stats\r\n"
+PEEK_STATS = (b"evictions", b"bytes", b"curr_items")
 
 
 def peek_counters(server):
@@ -395,12 +396,16 @@ def peek_counters(server):
                                       timeout=1) as s:
             s.sendall(COUNTER_PEEK)
             buf = b""
-            while not buf.endswith(b"MN\r\n"):
+            while not buf.endswith(b"END\r\n"):
                 d = s.recv(65536)
                 if not d:
                     break
                 buf += d
-            return buf[:-4] if buf.endswith(b"MN\r\n") else buf
+            head, _, stats = buf.partition(b"STAT pid ")
+            wanted = [line[5:] for line in stats.split(b"\r\n")
+                      if line.split(b" ")[1:2] and
+                      line.split(b" ")[1] in PEEK_STATS]
+            return head + b" ".join(wanted)
     except OSError as e:
         return f"<{e}>".encode()
 
