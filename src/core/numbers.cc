@@ -72,7 +72,15 @@ std::optional<uint64_t> ParseCounter(std::string_view value) {
       value[p->end] != '\0') {
     return std::nullopt;
   }
-  return AsStrtoull(*p);
+  const std::optional<uint64_t> number = AsStrtoull(*p);
+  // A number of 2^63 or more is refused when a '-' follows anywhere in the
+  // C string: memcached looks for a sign with strchr over the whole data
+  // (and past it, into whatever its memory holds, which is not modelled).
+  if (number && static_cast<int64_t>(*number) < 0) {
+    const std::string_view text = value.substr(0, value.find('\0'));
+    if (text.find('-') != std::string_view::npos) return std::nullopt;
+  }
+  return number;
 }
 
 }  // namespace tinkercache

@@ -22,7 +22,8 @@ std::optional<int64_t> ParseInt64(std::string_view token);
 // A stored value as an incr/decr counter: leading white space, the number,
 // then white space, NUL or the end of the value (memcached reads the stored
 // "\r\n" as that end), so a value padded by an earlier decr still counts.
-// Signs as in ParseUint64.
+// Signs as in ParseUint64; a number of 2^63 or more is refused when a '-'
+// appears anywhere before the first NUL (memcached's strchr for a sign).
 std::optional<uint64_t> ParseCounter(std::string_view value);
 
 }  // namespace tinkercache

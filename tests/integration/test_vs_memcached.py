@@ -97,6 +97,8 @@ STREAMS = [
     b"set n 0 0 21\r\n-18446744073709551615\r\nincr n 1\r\n",
     b"set n 0 0 20\r\n-9223372036854775808\r\nincr n 1\r\n",
     b"set n 0 0 1\r\n5\r\nincr n -18446744073709551615\r\n",
+    b"set n 0 0 24\r\n18446744073709551614 a-b\r\nincr n 1\r\n",
+    b"set n 0 0 24\r\n9223372036854775807 a-b\r\nincr n 1\r\n",
     b"set k 0 0 1\r\nx\r\nincr k 1 2\r\n",
     b"set n 0 0 1\r\n1\r\nincr n 5 noreply\r\ndecr n 2 noreply\r\nget n\r\n",
     b"set k 0 0 1\r\nx\r\ntouch k 10 junk\r\n",

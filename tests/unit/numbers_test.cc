@@ -44,6 +44,11 @@ TEST(ParseCounter, StoredValues) {
   EXPECT_EQ(ParseCounter("12 abc"), 12u);
   EXPECT_EQ(ParseCounter(std::string_view("5\0abc", 5)), 5u);  // a C string
   EXPECT_EQ(ParseCounter("-18446744073709551615"), 1u);
+  // 2^63 and more: memcached's strchr finds a '-' anywhere in the string.
+  EXPECT_FALSE(ParseCounter("18446744073709551615 x-y"));
+  EXPECT_EQ(ParseCounter("9223372036854775807 x-y"), uint64_t{INT64_MAX});
+  EXPECT_EQ(ParseCounter(std::string_view("9223372036854775808\0-", 21)),
+            uint64_t{1} << 63);
   EXPECT_FALSE(ParseCounter(""));
   EXPECT_FALSE(ParseCounter("abc"));
   EXPECT_FALSE(ParseCounter("12a"));

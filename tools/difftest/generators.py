@@ -164,6 +164,19 @@ def counter_append(key, val, strict):
     return b" " + val
 
 
+def counter_key(rng, strict, other):
+    """The key of an incr/decr/ma: a counter key; another key (from
+    `other`) only with --strict, or one too long to hold data. A stored key
+    an incr changes becomes a counter whose form memcached picks by timing
+    (N6, N8), and only the counter keys are kept clear of what that form
+    shows (counter_append, the mg and md flags of N8)."""
+    if rng.random() < 0.7:
+        return rng.choice(NUMERIC)
+    if strict:
+        return other()
+    return rng.choice(TOO_LONG + NUMERIC)
+
+
 def pattern(rng, n):
     if n <= 65536:
         data = rng.randbytes(n)
@@ -319,9 +332,9 @@ def retrieval(rng, strict):
     return Op(line + b"\r\n", tag + ":" + verb.decode(), alone=long_key)
 
 
-def arith(rng):
+def arith(rng, strict):
     verb = rng.choice([b"incr", b"decr"])
-    key = rng.choice(NUMERIC) if rng.random() < 0.7 else pick_key(rng)
+    key = counter_key(rng, strict, lambda: pick_key(rng))
     delta = rng.choice([b"1", b"1", b"%d" % rng.randrange(1000),
                         b"18446744073709551615", b"18446744073709551616",
                         b"-18446744073709551615",
@@ -439,7 +452,7 @@ def gen_ascii(rng, n_ops, strict=False):
         elif x < 58:
             op = retrieval(rng, strict)
         elif x < 66:
-            op = arith(rng)
+            op = arith(rng, strict)
         elif x < 84:
             op = misc(rng)
         elif x < 84.3:
@@ -546,8 +559,11 @@ def mg_op(rng, strict):
         rest = [f for f in flags if f[0][:1] not in (b"T", b"N")]
         flags = first + rest
     if not strict and plain_key(key, b64) in NUMERIC:
-        # a counter's item bits (fetched, win token sent): see replies.py, N8
+        # a counter's item bits (fetched, win token sent): see replies.py,
+        # N8; its size only beside its value (N6)
         flags = [f for f in flags if f[0][:1] not in (b"h", b"N", b"R")]
+        if [b"v"] not in flags:
+            flags = [f for f in flags if f != [b"s"]]
     if rng.random() < 0.04:
         flags.append([rng.choice([b"zz", b"v", b"!", b"Tabc", b"Nx",
                                   b"12", b"-"] + ([b"E5"] if strict else []))])
@@ -618,10 +634,9 @@ def md_op(rng, strict):
 
 
 def ma_op(rng, strict):
-    if rng.random() < 0.7:
-        key, b64 = rng.choice(NUMERIC), False
-    else:
-        key, b64 = meta_key(rng)
+    key, b64 = counter_key(rng, strict, lambda: meta_key(rng)), False
+    if isinstance(key, tuple):
+        key, b64 = key
     pool = [[b"q"], [b"t"], [b"c"], [b"v"], [b"v"], [b"k"],
             [ttl_flag(rng, b"N")]] + ([[ttl_flag(rng, b"T")]] if strict
                                        else []) + [
@@ -781,7 +796,7 @@ def gen_binary_op(rng, strict):
         return Op(bpacket(rng, op, bkey(rng), cas=bcas(rng)), "b-delete")
     if x < 69:
         op = rng.choice([INCR, DECR, INCRQ, DECRQ])
-        key = rng.choice(NUMERIC) if rng.random() < 0.7 else bkey(rng)
+        key = counter_key(rng, strict, lambda: bkey(rng))
         ext = struct.pack(">QQI",
                           rng.choice([1, 1, 5, 0, (1 << 64) - 1, 1000]),
                           rng.choice([0, 7, 100, (1 << 64) - 1]),
