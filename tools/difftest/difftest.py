@@ -493,9 +493,8 @@ class Runner:
         self.managed = not (args.reference or args.target)
         self.servers = Servers(args, workdir)
         self.passed = 0
-        self.reference_drops = 0
+        self.reference_faults = {}  # kind -> count
         self.failed = 0
-        self.reference_past_item = 0
         self.mismatches = []
         self.attributed = {}
         self.pool = concurrent.futures.ThreadPoolExecutor(2)
@@ -599,6 +598,8 @@ class Runner:
                         pair.close_conns()   # reconnect for the next batch
                     continue
                 closes = any(op.closes for op in batch)
+                where = f"seed={seed} {family} batch={bi} ops={lo}..{hi - 1}"
+                fault = None
                 if (not crashed and rs == "closed" and
                         (ts == "closed" or (ts == "done" and not closes)) and
                         i < len(ur) and ur[i][2][0] in ("partial",
@@ -608,30 +609,24 @@ class Runner:
                     # did: it drops the replies still queued when a request
                     # of the batch closes the connection (tinkercache closed
                     # too), or, rarely and only with some read splits, with
-                    # no such request. A fault of the reference, not a
-                    # difference; counted and shown, never hidden.
-                    self.reference_drops += 0 if quiet else 1
-                    if not quiet:
-                        self.log(f"REFERENCE CLOSED seed={seed} {family} "
-                                 f"batch={bi} ops={lo}..{hi - 1} after "
-                                 f"{len(rb)} of tinkercache's {len(tb)} "
-                                 f"bytes")
-                    pair.fresh()
-                    history = []
-                    continue
-                if not crashed and i < len(ur) and \
-                        refused_as_non_numeric(ur[i][2]) and \
-                        past_item_counter(pair.ref):
+                    # no such request.
+                    fault = ("CLOSED", f"{where} after {len(rb)} of "
+                             f"tinkercache's {len(tb)} bytes")
+                elif (not crashed and i < len(ur) and
+                        refused_as_non_numeric(ur[i][2]) and
+                        past_item_counter(pair.ref)):
                     # memcached refused a counter of 2^63 or more: its
                     # strchr for a '-' reads past the item's data into
-                    # whatever the memory holds (README). A fault of the
-                    # reference, counted and shown, never hidden.
-                    self.reference_past_item += 0 if quiet else 1
+                    # whatever the memory holds (README).
+                    fault = ("READ PAST ITEM", f"{where}: {R.brief(ur[i])} | "
+                             f"{R.brief(ut[i]) if i < len(ut) else ''}")
+                if fault:
+                    # A fault of the reference, not a difference; counted
+                    # and shown, never hidden.
                     if not quiet:
-                        self.log(f"REFERENCE READ PAST ITEM seed={seed} "
-                                 f"{family} batch={bi} ops={lo}..{hi - 1}: "
-                                 f"{R.brief(ur[i])} | "
-                                 f"{R.brief(ut[i]) if i < len(ut) else ''}")
+                        self.reference_faults[fault[0]] = \
+                            self.reference_faults.get(fault[0], 0) + 1
+                        self.log(f"REFERENCE {fault[0]} {fault[1]}")
                     pair.fresh()
                     history = []
                     continue
@@ -1064,13 +1059,14 @@ def main(argv=None):
             shown += n == "tinkercache"
             print(f"--- {n} stderr (exit {s}):\n{e}")
     print(f"# {time.monotonic() - t0:.0f}s; server logs in {workdir}")
-    if runner.reference_drops:
+    faults = runner.reference_faults
+    if faults.get("CLOSED"):
         print(f"# memcached closed the connection in mid-reply "
-              f"{runner.reference_drops} time(s), with every reply before "
+              f"{faults['CLOSED']} time(s), with every reply before "
               f"the close equal to tinkercache's (REFERENCE CLOSED above)")
-    if runner.reference_past_item:
+    if faults.get("READ PAST ITEM"):
         print(f"# memcached refused a counter of 2^63 or more "
-              f"{runner.reference_past_item} time(s), reading past the item "
+              f"{faults['READ PAST ITEM']} time(s), reading past the item "
               f"for a '-' (REFERENCE READ PAST ITEM above)")
     print(f"{runner.passed} passed, {runner.failed} failed")
     return 1 if runner.failed else 0
