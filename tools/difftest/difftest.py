@@ -12,7 +12,6 @@ reference is not memcached 1.6.18 or a server cannot be started.
 """
 
 import argparse
-import base64
 import concurrent.futures
 import errno
 import os
@@ -787,12 +786,9 @@ def keys_touched(op):
     if not tokens:
         return reads, arith
     verb = tokens[0]
-    if verb in (b"mg", b"ma") and len(tokens) > 1 and b"b" in tokens[2:]:
+    if verb in (b"mg", b"ma") and len(tokens) > 1:
         # a base64 key names the same item as its decoded form
-        try:
-            tokens[1] = base64.b64decode(tokens[1], validate=True)
-        except ValueError:
-            pass
+        tokens[1] = G.plain_key(tokens[1], b"b" in tokens[2:])
     if verb in (b"get", b"gets"):
         reads.update(tokens[1:])
     elif verb in (b"gat", b"gats"):

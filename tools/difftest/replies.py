@@ -34,8 +34,11 @@ by unit, and only where README.md of tools/difftest lists it:
      counting; tinkercache always pads, as memcached does when idle)
 """
 
+import base64
 import re
 import struct
+
+from generators import NUMERIC
 
 TOLERANCE = 2
 
@@ -257,7 +260,7 @@ def meta_flags(tokens, cas):
 
 
 # N8: the counter keys of generators.NUMERIC, plain and in base64.
-COUNTER_KEYS = {b"n0", b"n1", b"n2", b"bjA=", b"bjE=", b"bjI="}
+COUNTER_KEYS = set(NUMERIC) | {base64.b64encode(k) for k in NUMERIC}
 
 VERSION_RE = re.compile(rb"^VERSION 1\.6\.18-tinkercache-\S+$")
 
