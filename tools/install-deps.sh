@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tinkercache needs that are missing.
 #   tools/install-deps.sh build   compiler, CMake and libraries
-#   tools/install-deps.sh test    the above plus the test clients and memcached
+#   tools/install-deps.sh test    the above plus the test clients, memcached and
+#                                 the Cortex-M cross compiler with newlib
 #   tools/install-deps.sh fuzz    the build set plus clang and its fuzzer runtime
 set -euo pipefail
 
 build=(g++ cmake ninja-build pkg-config libabsl-dev libasio-dev
        libgtest-dev libgmock-dev libbenchmark-dev librocksdb-dev)
 test=(memcached libmemcached-tools python3 python3-pymemcache
-      python3-binary-memcached python3-pylibmc)
+      python3-binary-memcached python3-pylibmc
+      gcc-arm-none-eabi libnewlib-arm-none-eabi)
 fuzz=(clang-14 libclang-rt-14-dev)
 
 case "${1:-build}" in

@@ -2,7 +2,9 @@
  *
  * C99, no heap, no dependency beyond the C standard library: the caller owns
  * every buffer and the transport. Encoding appends opcodes to a buffer;
- * decoding is a state machine fed any chunks of the reply stream. */
+ * decoding is a state machine fed any chunks of the reply stream. It builds
+ * for a Cortex-M0+ (-Os -mthumb) in under 2 KiB of .text and needs only
+ * memcpy and memset: no 64-bit division, no stdio (cortex_m0_check.sh). */
 #ifndef TINKERCACHE_CLIENTS_COMPACT_TCC_H_
 #define TINKERCACHE_CLIENTS_COMPACT_TCC_H_
 
