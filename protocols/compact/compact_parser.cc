@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::array<bool, 256> kKnownBase = [] {
   std::array<bool, 256> known{};
-#define TINKERCACHE_KNOWN(kind, name, code, param, regs) known[code] = true;
+#define TINKERCACHE_KNOWN(kind, name, code, param, regs, reads) \
+  known[code] = true;
   TC_COMPACT_REQUEST_OPCODES(TINKERCACHE_KNOWN)
 #undef TINKERCACHE_KNOWN
   return known;
@@ -55,6 +56,7 @@ ParseResult Parse(std::string_view input, const Limits& limits,
     pos = 2;
   }
   r.opcode = op;
+  r.extended = extended;
   const Param param = ParamOf(op);
   if (param == Param::kReserved) {
     // Its length is unknowable, and so is everything after it.

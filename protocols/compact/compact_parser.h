@@ -27,7 +27,9 @@ constexpr Param ParamOf(uint8_t code) {
 inline constexpr uint8_t kEscape = 0xff;
 
 // A connection whose first byte is this speaks compact: a no-parameter
-// opcode other than tab, LF and CR, which may begin an ASCII line.
+// opcode other than tab, LF and CR, which may begin an ASCII line. A
+// dedicated compact port refuses any other first byte, so that a client of
+// another protocol is told at once instead of waiting on a misread length.
 inline bool StartsSession(uint8_t first_byte) {
   return first_byte < 0x20 && first_byte != '\t' && first_byte != '\n' &&
          first_byte != '\r';
@@ -46,9 +48,10 @@ struct Command {
   bool extended = false;  // from the table behind the 0xFF escape
   uint64_t number = 0;    // integer parameters
   std::string_view text;  // string parameters
-  // A GO came right after this opcode: the session runs both in one pass
-  // (set by the session, not by Parse).
-  bool then_go = false;
+  // Set by the session, not by Parse: the session applied a run of opcodes
+  // while parsing (`applied`), and the run ended with GO (`go`).
+  bool applied = false;
+  bool go = false;
 };
 
 struct ParseResult : ParseOutcome {
@@ -57,9 +60,11 @@ struct ParseResult : ParseOutcome {
     kFraming,  // reserved range or escape: the stream cannot be followed
     kUnknown,  // an opcode this server does not know: skipped
     kRefused,  // a VALUE over the item size limit: skipped, GO answers it
+    kForeign,  // a first byte no compact stream begins with
   };
   Kind kind = kNone;
   uint8_t opcode = 0;
+  bool extended = false;  // `opcode` is from the extended table
 };
 
 // Parses one opcode with its parameter from the front of `input`, setting

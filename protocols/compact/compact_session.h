@@ -15,7 +15,13 @@ namespace tinkercache::compact {
 // fill per-connection registers and set their bit in a flag word, an action
 // opcode selects the command, and GO checks the action's required registers
 // with one mask test and executes it through the shared executor. Registers
-// survive GO until CLEAR, so a stream may reuse them.
+// survive GO until CLEAR or FORGET, so a stream may reuse them.
+//
+// Parse applies a whole run of opcodes up to and including GO in one pass
+// over the input (registers are views into it until EndOfInput), so a
+// request costs one trip through the drive loop, not one per opcode; only
+// the rare opcodes (escaped, unknown, refused, reserved) take the generic
+// one-opcode parser.
 class CompactSession final : public CodecSession<CompactSession, Command> {
  public:
   explicit CompactSession(Executor& executor);
@@ -27,11 +33,17 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   void EndOfInput();
 
  private:
-  // One opcode, without the GO that may follow it.
-  bool ExecuteOne(const Command& command);
+  enum class Selected : uint8_t { kNone, kBuiltIn, kExtension, kUnknown };
+
+  void Forget(uint8_t opcode);
+  void Clear();
   // Executes the selected action; false closes the connection.
   bool Go();
-  bool GoRegistered(Request& request);
+  bool GoRegistered();
+  // The request GO runs, reset for `command`.
+  Request& NewRequest(CommandId command);
+  // Answers the refusal of a register the action uses; false if none.
+  bool AnswerRefused(uint32_t uses, const Request& request);
   // Answers MISSING, naming them, unless all `required` registers are set.
   bool HasRegisters(uint32_t required);
   void Send(const Response& response) override;
@@ -43,20 +55,29 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   // Ends a reply: the trailing fields every reply may carry, then OK or
   // STATUS(code) with an optional MESSAGE before it.
   void End(uint8_t status, std::string_view message = {});
-  void Clear();
 
   Limits limits_;
   uint32_t mask_ = 0;     // the flag word: one bit per register set
-  uint8_t action_ = 0;    // the selected action's opcode; 0: none (GO's code)
-  const Extension* extension_ = nullptr;  // or a registered command's
-  uint8_t pending_ = 0;   // a status GO must answer instead of executing
-  std::string_view pending_message_;
+  // KEY and VALUE bits of registers whose last value was refused (a bad
+  // KEY, a VALUE over the limit): a GO whose action uses one answers the
+  // refusal until the register is set again, forgotten or cleared.
+  uint32_t refused_ = 0;
+  bool key_was_empty_ = false;  // which KEY refusal, for its MESSAGE
+  Selected selected_ = Selected::kNone;
+  uint8_t action_ = 0;    // a built-in action's opcode, or the unknown one's
+  bool unknown_extended_ = false;
+  const Extension* extension_ = nullptr;  // a registered command's
+  bool started_ = false;  // the connection's first byte was checked
   uint32_t skipped_ = 0;  // unknown opcodes since the last reply
-  // Registers. The key is copied (at most 250 bytes); the value is read in
-  // place and copied only if it must outlive the input (EndOfInput).
-  char key_[250];
-  uint8_t key_length_ = 0;
-  std::string_view value_;
+  // Registers. KEY and VALUE are read in place and copied only if they must
+  // outlive the input (EndOfInput). Pointer and size apart, not views: GO
+  // reads back what Parse just wrote, and a view written in two halves and
+  // read whole stalls the store forwarding.
+  const char* key_data_ = nullptr;
+  size_t key_size_ = 0;
+  const char* value_data_ = nullptr;
+  size_t value_size_ = 0;
+  char key_store_[250];
   std::string value_store_;
   char group_[255];
   uint8_t group_length_ = 0;
@@ -66,7 +87,7 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   uint64_t cas_ = 0;
   uint64_t delta_ = 0;
   uint64_t initial_ = 0;
-  const Request* current_ = nullptr;  // the request GO runs; valid in Send()
+  Request request_;  // the request GO runs, read again by Send()
 };
 
 }  // namespace tinkercache::compact

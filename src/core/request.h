@@ -21,7 +21,7 @@ enum MetaOption : uint16_t {
   kMetaNewCas = 1 << 5,      // E: the item's new CAS is `new_cas`
   kMetaTouch = 1 << 6,       // T on md/ma: set the TTL to `exptime`
   kMetaBinaryKey = 1 << 7,   // b: the key was sent base64-encoded
-  kMetaCompareCas = 1 << 8,  // C on md: compare `cas` even when it is 0
+  kMetaCompareCas = 1 << 8,  // md's C, compact's UNIQUE: compare `cas` even if 0
   // N stands after T: an item N creates keeps N's TTL (memcached applies
   // the two in order, so the last one wins).
   kMetaVivifyLast = 1 << 9,

@@ -3,8 +3,12 @@
 namespace tinkercache {
 namespace {
 
+// 0 means no CAS check unless the protocol says it is a value to compare
+// (memcached's md C0, compact's UNIQUE register); it matches no item.
 std::optional<uint64_t> CasOf(const Request& request) {
-  if (request.cas == 0) return std::nullopt;
+  if (request.cas == 0 && !(request.meta & kMetaCompareCas)) {
+    return std::nullopt;
+  }
   return request.cas;
 }
 
@@ -146,9 +150,7 @@ Status EngineHandler::Cas(const Request& request, ResponseSink& sink) {
 }
 
 Status EngineHandler::Delete(const Request& request, ResponseSink& sink) {
-  DeleteArgs args{request.key, (request.meta & kMetaCompareCas)
-                                  ? std::optional<uint64_t>(request.cas)
-                                  : CasOf(request)};
+  DeleteArgs args{request.key, CasOf(request)};
   args.invalidate = (request.meta & kMetaInvalidate) != 0;
   if (request.meta & kMetaTouch) args.new_deadline = Deadline(request.exptime);
   args.new_cas = NewCasOf(request);

@@ -159,15 +159,88 @@ const std::vector<Case>& Cases() {
        Message("KEY is longer than 250 bytes") + Status(TC_STATUS_INVALID)},
       {"empty key", kClear + Op(TC_OP_GET) + Key("") + kGo,
        Message("KEY is empty") + Status(TC_STATUS_INVALID)},
-      // Unknown opcodes in every skippable range: skipped, reported once.
-      {"unknown opcodes are skipped",
-       kClear + Op(0x1d) + U8(0x3e, 9) + U32(0x5e, 1) + Str8(0x7e, "abc") +
+      // Unknown opcodes with a parameter: skipped, reported once.
+      {"unknown opcodes with a parameter are skipped",
+       kClear + U8(0x3e, 9) + U32(0x5e, 1) + Str8(0x7e, "abc") +
            Str32(0x9e, "long string") + U64(0xbe, 5) + Op(TC_OP_NOOP) + kGo,
-       U8(TC_R_SKIPPED, 6) + kOk},
-      {"unknown extended opcodes are skipped",
-       kClear + Op(0xff) + Op(0x01) + Op(0xff) + Str8(0x70, "xy") +
+       U8(TC_R_SKIPPED, 5) + kOk},
+      {"unknown extended opcodes with a parameter are skipped",
+       kClear + Op(0xff) + Str8(0x70, "xy") + Op(0xff) + U8(0x33, 1) +
            Op(TC_OP_NOOP) + kGo,
        U8(TC_R_SKIPPED, 2) + kOk},
+      // An unknown no-parameter opcode is an action: GO refuses it and never
+      // runs the action selected before it.
+      {"unknown action after SET executes nothing",
+       kClear + Op(TC_OP_SET) + Key("a") + Value("x") + kGo + Op(0x1d) +
+           Value("y") + kGo + Op(TC_OP_GET) + kGo,
+       kOk + Message("unknown action 0x1d") +
+           Status(TC_STATUS_UNKNOWN_COMMAND) + RValue("x") + kOk},
+      {"unregistered extended action executes nothing",
+       kClear + Op(TC_OP_SET) + Key("a") + Value("x") + kGo + Op(0xff) +
+           Op(0x05) + Value("y") + kGo + Op(TC_OP_GET) + kGo,
+       kOk + Message("unknown action 0xff 0x05") +
+           Status(TC_STATUS_UNKNOWN_COMMAND) + RValue("x") + kOk},
+      {"a known action replaces an unknown one",
+       kClear + Op(0x1f) + Op(TC_OP_NOOP) + kGo, kOk},
+      // UNIQUE is compared whenever it is set: 0 matches no item.
+      {"set and delete with UNIQUE 0",
+       kClear + Op(TC_OP_SET) + Key("k") + Value("v") + kGo +
+           U64(TC_OP_UNIQUE, 0) + Value("w") + kGo + Op(TC_OP_DELETE) + kGo +
+           Key("none") + kGo + kClear + Op(TC_OP_GET) + Key("k") + kGo,
+       kOk + Status(TC_STATUS_EXISTS) + Status(TC_STATUS_EXISTS) +
+           Status(TC_STATUS_NOT_FOUND) + RValue("v") + kOk},
+      {"replace, append and incr with UNIQUE 0",
+       kClear + Op(TC_OP_SET) + Key("n") + Value("1") + kGo +
+           U64(TC_OP_UNIQUE, 0) + Op(TC_OP_REPLACE) + kGo + Op(TC_OP_APPEND) +
+           kGo + Op(TC_OP_INCR) + U8(TC_OP_DELTA8, 1) + kGo,
+       kOk + Status(TC_STATUS_EXISTS) + Status(TC_STATUS_EXISTS) +
+           Status(TC_STATUS_EXISTS)},
+      {"add and get ignore UNIQUE",
+       kClear + U64(TC_OP_UNIQUE, 0) + Op(TC_OP_ADD) + Key("k") + Value("v") +
+           kGo + Op(TC_OP_GET) + kGo,
+       kOk + RValue("v") + kOk},
+      {"append ignores FLAGS",
+       kClear + Op(TC_OP_SET) + Key("k") + Value("v") + kGo +
+           U32(TC_OP_FLAGS, 9) + Op(TC_OP_APPEND) + kGo + kClear +
+           Op(TC_OP_GET) + Key("k") + kGo,
+       kOk + kOk + RValue("vv") + kOk},
+      // FORGET drops one register or flag.
+      {"FORGET UNIQUE makes the next set unconditional",
+       kClear + Op(TC_OP_SET) + Key("k") + Value("v") + U64(TC_OP_UNIQUE, 5) +
+           kGo + U8(TC_OP_FORGET, TC_OP_UNIQUE) + kGo,
+       Status(TC_STATUS_NOT_FOUND) + kOk},
+      {"FORGET names a register by any of its forms",
+       kClear + Op(TC_OP_INCR) + Key("n") + U8(TC_OP_DELTA8, 1) +
+           U8(TC_OP_FORGET, TC_OP_DELTA64) + kGo,
+       Message("GO needs DELTA") + Status(TC_STATUS_MISSING)},
+      {"FORGET QUIET",
+       kClear + Op(TC_OP_QUIET) + Op(TC_OP_SET) + Key("k") + Value("v") + kGo +
+           U8(TC_OP_FORGET, TC_OP_QUIET) + kGo,
+       kOk},
+      {"FORGET of what is no register does nothing",
+       kClear + U8(TC_OP_FORGET, TC_OP_GO) + U8(TC_OP_FORGET, 0x7e) +
+           Op(TC_OP_NOOP) + kGo,
+       kOk},
+      // A refused register answers every GO that uses it, until replaced.
+      {"a refused KEY outlives GO and does not touch NOOP",
+       kClear + Op(TC_OP_GET) + Key("") + kGo + kGo + Op(TC_OP_NOOP) + kGo +
+           Op(TC_OP_GET) + Key("k") + kGo,
+       Message("KEY is empty") + Status(TC_STATUS_INVALID) +
+           Message("KEY is empty") + Status(TC_STATUS_INVALID) + kOk +
+           Status(TC_STATUS_NOT_FOUND)},
+      {"a refused KEY outranks MISSING",
+       kClear + Op(TC_OP_SET) + Key(std::string(251, 'k')) + kGo,
+       Message("KEY is longer than 250 bytes") + Status(TC_STATUS_INVALID)},
+      {"GO without an action ignores a refused KEY",
+       kClear + Key("") + kGo,
+       Message("GO with no action selected") + Status(TC_STATUS_NO_ACTION)},
+      {"FORGET KEY ends its refusal",
+       kClear + Op(TC_OP_GET) + Key("") + U8(TC_OP_FORGET, TC_OP_KEY) + kGo,
+       Message("GO needs KEY") + Status(TC_STATUS_MISSING)},
+      {"incr answers CAS before NUMBER",
+       kClear + Op(TC_OP_INCR) + Op(TC_OP_WANT_CAS) + Key("n") +
+           U8(TC_OP_DELTA8, 1) + U64(TC_OP_INITIAL, 7) + kGo,
+       U64(TC_R_CAS, 1) + Number(7) + kOk},
       // Framing errors close.
       {"reserved range closes",
        kClear + Op(0xc3) + Op(TC_OP_NOOP) + kGo,
@@ -231,7 +304,57 @@ TEST(CompactSession, EscapeAtEndOfStreamWaits) {
   CompactHarness h;
   EXPECT_EQ(h.Run(kClear + Op(0xff)), "");
   EXPECT_EQ(h.pending(), 1u);
-  EXPECT_EQ(h.Run(Op(0x01) + Op(TC_OP_NOOP) + kGo), U8(TC_R_SKIPPED, 1) + kOk);
+  EXPECT_EQ(h.Run(Op(0x21) + Op(0x07) + Op(TC_OP_NOOP) + kGo),
+            U8(TC_R_SKIPPED, 1) + kOk);
+}
+
+TEST(CompactSession, TooLargeAtGoDropsTheOldValue) {
+  CompactHarness h;
+  const size_t limit = Settings{}.item_size_max;
+  h.Run(kClear + Op(TC_OP_SET) + Key("k") + Value("old") + kGo);
+  // Under the VALUE limit, over the item limit once the key and memcached's
+  // 59 bytes are counted.
+  EXPECT_EQ(h.Run(Str32(TC_OP_VALUE, std::string(limit - 59, 'x')) + kGo +
+                  Op(TC_OP_GET) + kGo),
+            Message("object too large for cache") +
+                Status(TC_STATUS_TOO_LARGE) + Status(TC_STATUS_NOT_FOUND));
+  // Exactly at the limit: key + value + 59 == item_size_max.
+  EXPECT_EQ(h.Run(Op(TC_OP_SET) + Str32(TC_OP_VALUE, std::string(limit - 60, 'x')) +
+                  kGo),
+            kOk);
+  // FLAGS not 0 count 4 bytes more.
+  EXPECT_EQ(h.Run(U32(TC_OP_FLAGS, 1) + kGo),
+            Message("object too large for cache") + Status(TC_STATUS_TOO_LARGE));
+}
+
+TEST(CompactSession, RefusesAStreamThatCannotBeCompact) {
+  // An ASCII client on the dedicated compact port: "g" would be a string
+  // opcode with a 32-byte length, and the connection would wait forever.
+  CompactHarness h;
+  EXPECT_EQ(h.Run("get k\r\n"),
+            Message("not a compact stream: a connection begins with a "
+                    "no-parameter opcode such as CLEAR") +
+                Status(TC_STATUS_FRAMING));
+  EXPECT_TRUE(h.closed());
+  CompactHarness lf;
+  lf.Run("\n");
+  EXPECT_TRUE(lf.closed());
+  // Only the first byte is checked.
+  CompactHarness later;
+  EXPECT_EQ(later.Run(kClear + Op(TC_OP_NOOP) + kGo), kOk);
+  EXPECT_EQ(later.Run("g"), "");
+  EXPECT_FALSE(later.closed());
+}
+
+TEST(CompactSession, LongStatValuesUseTheLongForm) {
+  CompactHarness h;
+  const std::string key(250, 'k');
+  h.Run(kClear + Op(TC_OP_SET) + Key(key) + Value("v") + kGo);
+  const std::string line = key + " [1 b; 0 s]";
+  EXPECT_EQ(h.Run(kClear + Op(TC_OP_STATS) +
+                  Str8(TC_OP_GROUP, "cachedump 1 0") + kGo),
+            Str8(TC_R_STAT_NAME, "ITEM") +
+                Str32(TC_R_STAT_VALUE_LONG, line) + kOk);
 }
 
 TEST(CompactSession, NoGoNoReply) {
@@ -285,7 +408,7 @@ TEST(CompactSpec, CompiledTablesMatchTheSpecTable) {
     std::vector<std::string> cols;
     std::stringstream ss(line);
     for (std::string col; std::getline(ss, col, '\t');) cols.push_back(col);
-    ASSERT_EQ(cols.size(), 6u) << line;
+    ASSERT_EQ(cols.size(), 7u) << line;
     const std::string& kind = cols[0];
     if (kind == "status") continue;
     const int code = std::stoi(cols[2], nullptr, 16);

@@ -34,6 +34,24 @@ std::vector<uint8_t> Hex(const std::string& text) {
   return out;
 }
 
+// A vector's reply pattern as one reply a server could send: "XX *" (any
+// text in a short-string field XX) becomes the text "x", "??" (any byte) 0.
+std::vector<uint8_t> Instance(const std::string& pattern) {
+  std::vector<uint8_t> out;
+  std::istringstream in(pattern);
+  for (std::string token; in >> token;) {
+    if (token == "*") {
+      out.push_back(1);
+      out.push_back('x');
+    } else if (token == "??") {
+      out.push_back(0);
+    } else {
+      out.push_back(static_cast<uint8_t>(std::stoi(token, nullptr, 16)));
+    }
+  }
+  return out;
+}
+
 struct Decoded {
   tcc_reply reply{};
   std::string value;
@@ -132,7 +150,7 @@ TEST(TccDecoder, ConformanceVectorReplies) {
     if (reply.find("close") != std::string::npos) {
       reply = reply.substr(0, reply.find("close"));
     }
-    const auto bytes = Hex(reply);
+    const auto bytes = Instance(reply);
     if (bytes.empty()) continue;
     const Decoded whole = Decode(bytes, bytes.size());
     ASSERT_TRUE(whole.done) << line;

@@ -398,12 +398,12 @@ class CompactClient:
         k = op["kind"]
         head = []
         if self.fresh:
-            # A shared-port connection must start with a no-parameter
-            # opcode other than tab/LF/CR (section 6): CLEAR, or the action
-            # (assemble puts it first). The compact-only port takes anything.
+            # A connection must start with a no-parameter opcode other than
+            # tab/LF/CR (section 6), on either port: CLEAR, or the action
+            # (assemble puts it first).
             if rng.random() < 0.5:
                 self.clear(head)
-            elif not self.dedicated:
+            else:
                 self.lead_noparam = True
             self.fresh = False
         if k == "mget":

@@ -239,14 +239,38 @@ std::vector<Test> CompactTests() {
                  "connection kept");
   });
   add("unknown opcodes skipped", [](Compact& s, Connection& c) {
-    // One unknown opcode in each range that has a parameter rule, and two
-    // from the extended table.
-    s.Op(0x1d).Num(0x3e, 9).Num(0x5e, 1).Str(0x7e, "abc").Str(0x9e, "long").Num(0xbe, 5);
+    // One unknown opcode in each range with a parameter, and two from the
+    // extended table.
+    s.Num(0x3e, 9).Num(0x5e, 1).Str(0x7e, "abc").Str(0x9e, "long").Num(0xbe, 5);
     s.Flush();
-    c.Send(std::string("\xff\x1e\xff\x7d\x02xy", 7));
+    c.Send(std::string("\xff\x3d\x01\xff\x7d\x02xy", 8));
     const tcc_reply r = s.Op(TC_OP_NOOP).Op(TC_OP_GO).Reply();
     ExpectStatus(r, TC_STATUS_OK, "noop after unknown opcodes");
-    if (r.skipped != 8) throw Failure("SKIPPED: expected 8, got " + std::to_string(r.skipped));
+    if (r.skipped != 7) throw Failure("SKIPPED: expected 7, got " + std::to_string(r.skipped));
+  });
+  add("unknown actions execute nothing", [](Compact& s, Connection& c) {
+    s.Op(TC_OP_SET).Str(TC_OP_KEY, "k").Value("old").Op(TC_OP_GO).Reply();
+    // A base-table action and an extended one this server does not have:
+    // GO must not run the SET selected before them.
+    for (const std::string& action : {std::string("\x1d"), std::string("\xff\x1e")}) {
+      s.Flush();
+      c.Send(action);
+      ExpectStatus(s.Value("new").Op(TC_OP_GO).Reply(), TC_STATUS_UNKNOWN_COMMAND,
+                   "GO after an unknown action");
+      s.Op(TC_OP_GET);
+      ExpectEq("the old value", s.value(s.Op(TC_OP_GO).Reply()), "old");
+      s.Op(TC_OP_SET);
+    }
+  });
+  add("UNIQUE 0 and FORGET", [](Compact& s, Connection&) {
+    s.Op(TC_OP_SET).Str(TC_OP_KEY, "k").Value("v").Op(TC_OP_GO).Reply();
+    // A set CAS register is compared even at 0, which no item has.
+    s.Num(TC_OP_UNIQUE, 0).Value("w");
+    ExpectStatus(s.Op(TC_OP_GO).Reply(), TC_STATUS_EXISTS, "set with UNIQUE 0");
+    ExpectStatus(s.Op(TC_OP_DELETE).Op(TC_OP_GO).Reply(), TC_STATUS_EXISTS,
+                 "delete with UNIQUE 0");
+    s.Num(TC_OP_FORGET, TC_OP_UNIQUE);
+    ExpectStatus(s.Op(TC_OP_GO).Reply(), TC_STATUS_OK, "delete after FORGET UNIQUE");
   });
   add("reserved opcode closes", [](Compact& s, Connection& c) {
     s.Flush();
