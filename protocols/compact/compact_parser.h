@@ -49,9 +49,11 @@ struct Command {
   uint64_t number = 0;    // integer parameters
   std::string_view text;  // string parameters
   // Set by the session, not by Parse: the session applied a run of opcodes
-  // while parsing (`applied`), and the run ended with GO (`go`).
+  // and GOs while parsing (`applied`; `quit` if one closes the connection),
+  // or this opcode is to be followed by GO (`go`).
   bool applied = false;
   bool go = false;
+  bool quit = false;
 };
 
 struct ParseResult : ParseOutcome {

@@ -12,37 +12,13 @@ enum class Kind : uint8_t { kUnknown, kControl, kFlag, kRegister, kAction };
 
 struct OpInfo {
   Kind kind = Kind::kUnknown;
+  CommandId command = CommandId::kNoop;  // an action's
   uint32_t registers = 0;  // set (register, flag) or required (action)
   uint32_t reads = 0;      // optional registers an action reads
 };
 
-// The request table, generated from spec/compact_opcodes.tsv.
-constexpr std::array<OpInfo, 256> kOps = [] {
-  std::array<OpInfo, 256> t{};
-  constexpr auto control = Kind::kControl;
-  constexpr auto flag = Kind::kFlag;
-  constexpr auto reg = Kind::kRegister;
-  constexpr auto action = Kind::kAction;
-#define register reg
-#define TINKERCACHE_OP(kind, name, code, param, regs, reads) \
-  t[code] = {kind, regs, reads};
-  TC_COMPACT_REQUEST_OPCODES(TINKERCACHE_OP)
-#undef TINKERCACHE_OP
-#undef register
-  return t;
-}();
-
-uint32_t Load32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
-         (uint32_t{p[2]} << 8) | p[3];
-}
-
-uint64_t Load64(const uint8_t* p) {
-  return (uint64_t{Load32(p)} << 32) | Load32(p + 4);
-}
-
 // The core command each action selects.
-CommandId CommandOf(uint8_t action) {
+constexpr CommandId CommandOf(uint8_t action) {
   switch (action) {
     case TC_OP_GET: return CommandId::kGet;
     case TC_OP_GAT: return CommandId::kGetAndTouch;
@@ -63,6 +39,32 @@ CommandId CommandOf(uint8_t action) {
     case TC_OP_QUIT: return CommandId::kQuit;
     default: return CommandId::kNoop;  // NOOP, the only other action
   }
+}
+
+
+// The request table, generated from spec/compact_opcodes.tsv.
+constexpr std::array<OpInfo, 256> kOps = [] {
+  std::array<OpInfo, 256> t{};
+  constexpr auto control = Kind::kControl;
+  constexpr auto flag = Kind::kFlag;
+  constexpr auto reg = Kind::kRegister;
+  constexpr auto action = Kind::kAction;
+#define register reg
+#define TINKERCACHE_OP(kind, name, code, param, regs, reads) \
+  t[code] = {kind, CommandOf(code), regs, reads};
+  TC_COMPACT_REQUEST_OPCODES(TINKERCACHE_OP)
+#undef TINKERCACHE_OP
+#undef register
+  return t;
+}();
+
+uint32_t Load32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+         (uint32_t{p[2]} << 8) | p[3];
+}
+
+uint64_t Load64(const uint8_t* p) {
+  return (uint64_t{Load32(p)} << 32) | Load32(p + 4);
 }
 
 uint8_t StatusCode(Status status) {
@@ -143,18 +145,25 @@ ParseResult CompactSession::Parse(std::string_view input, Command* command,
   size_t pos = 0;
   command->applied = true;
   command->go = false;
+  command->quit = false;
   // One switch on the opcode per opcode; a parameter not all there yet, or
-  // an opcode for the generic parser, ends the run (`goto done`).
+  // an opcode for the generic parser, ends the run (`goto done`). GO runs
+  // here too, so a pipeline of requests takes one call, not one per
+  // request; the output limit is checked after each GO as the drive loop
+  // would.
   while (pos < n) {
     const uint8_t op = in[pos];
     const size_t left = n - pos;
     const uint8_t* p = in + pos;
     switch (op) {
       case TC_OP_GO:
-        command->go = true;
-        r.status = ParseStatus::kOk;
-        r.consumed = pos + 1;
-        return r;
+        pos += 1;
+        if (!Go()) {
+          command->quit = true;
+          goto done;
+        }
+        if (out().size() >= output_limit()) goto done;
+        break;
       case TC_OP_CLEAR:
         Clear();
         pos += 1;
@@ -346,11 +355,10 @@ void CompactSession::Clear() {
 }
 
 bool CompactSession::Execute(const Command& c) {
-  if (!c.applied) {
-    // The generic parser passes on only the registered commands' actions.
-    extension_ = limits_.extensions->FindByCompactOpcode(c.opcode);
-    selected_ = Selected::kExtension;
-  }
+  if (c.applied) return !c.quit;  // Parse did it all
+  // The generic parser passes on only the registered commands' actions.
+  extension_ = limits_.extensions->FindByCompactOpcode(c.opcode);
+  selected_ = Selected::kExtension;
   return !c.go || Go();
 }
 
@@ -394,23 +402,31 @@ bool CompactSession::AnswerRefused(uint32_t uses, const Request& request) {
   return true;
 }
 
-Request& CompactSession::NewRequest(CommandId command) {
-  // Every field a compact request sets, assigned one by one: cheaper than
-  // building a Request from scratch for each GO.
+Request& CompactSession::NewRequest(CommandId command, uint32_t reads) {
+  // Every field a compact request sets, each assigned once and without a
+  // branch: cheaper than building a Request from scratch for each GO. Only
+  // the registers the action reads count: a FLAGS or UNIQUE left from an
+  // earlier command does not change one that ignores it.
+  const uint32_t set = mask_ & reads;
+  const bool create = (set & TC_REG_INITIAL) != 0;
+  const int32_t exptime = (set & TC_REG_EXPTIME) ? exptime_ : 0;
   Request& r = request_;
   r.command = command;
-  r.quiet = mask_ & TC_REG_QUIET;
-  r.create = false;
-  r.flags = 0;
-  r.exptime = 0;
-  r.cas = 0;
-  r.delta = 0;
-  r.initial = 0;
-  r.opaque = opaque_;
-  r.meta = 0;
-  r.vivify_exptime = 0;
+  r.quiet = (mask_ & TC_REG_QUIET) != 0;
   r.key = std::string_view(key_data_, key_size_);
-  r.value = {};
+  r.value = std::string_view(value_data_,
+                             (set & TC_REG_VALUE) ? value_size_ : 0);
+  r.opaque = opaque_;
+  r.flags = (set & TC_REG_FLAGS) ? flags_ : 0;
+  // A set CAS register is compared whatever its value: 0 matches no item.
+  r.cas = (set & TC_REG_CAS) ? cas_ : 0;
+  r.meta = (set & TC_REG_CAS) ? kMetaCompareCas : 0;
+  r.delta = (set & TC_REG_DELTA) ? delta_ : 0;
+  // INITIAL: a missing counter is created, expiring after EXPTIME.
+  r.create = create;
+  r.initial = create ? initial_ : 0;
+  r.vivify_exptime = create ? exptime : 0;
+  r.exptime = create ? 0 : exptime;
   return r;
 }
 
@@ -421,15 +437,42 @@ bool CompactSession::GoRegistered() {
   if (extension_->Takes(ArgKind::kKey)) required |= TC_REG_KEY;
   if (extension_->Takes(ArgKind::kString)) required |= TC_REG_VALUE;
   if (extension_->Takes(ArgKind::kNumber)) required |= TC_REG_DELTA;
-  Request& request = NewRequest(extension_->id);
+  Request& request = NewRequest(extension_->id, required);
   if (AnswerRefused(required, request) || !HasRegisters(required)) return true;
-  if (mask_ & TC_REG_VALUE) request.value = std::string_view(value_data_, value_size_);
-  if (mask_ & TC_REG_DELTA) request.delta = delta_;
   executor().Execute(request, *this);
   return true;
 }
 
 bool CompactSession::Go() {
+  if (selected_ != Selected::kBuiltIn) [[unlikely]] return GoOther();
+  const OpInfo& info = kOps[action_];
+  const uint32_t uses = info.registers | info.reads;
+  Request& request = NewRequest(info.command, uses);
+  // GO's checks (section 3.2), each one mask test.
+  if ((refused_ & uses) != 0) [[unlikely]] {
+    AnswerRefused(uses, request);
+    return true;
+  }
+  if ((mask_ & info.registers) != info.registers) [[unlikely]] {
+    HasRegisters(info.registers);
+    return true;
+  }
+  if (info.command == CommandId::kStats) [[unlikely]] {
+    request.key = (mask_ & TC_REG_GROUP)
+                      ? std::string_view(group_, group_length_)
+                      : std::string_view();
+    if (executor().Execute(request, *this) == Status::kOk) {
+      End(TC_STATUS_OK);
+    } else {
+      End(TC_STATUS_NOT_FOUND, "no such stats group");
+    }
+    return true;
+  }
+  executor().Execute(request, *this);
+  return info.command != CommandId::kQuit;
+}
+
+bool CompactSession::GoOther() {
   switch (selected_) {
     case Selected::kNone:
       End(TC_STATUS_NO_ACTION, MessageOf(TC_STATUS_NO_ACTION));
@@ -447,48 +490,7 @@ bool CompactSession::Go() {
     case Selected::kBuiltIn:
       break;
   }
-  const OpInfo& info = kOps[action_];
-  Request& request = NewRequest(CommandOf(action_));
-  if (AnswerRefused(info.registers | info.reads, request) ||
-      !HasRegisters(info.registers)) {
-    return true;
-  }
-  // Only the registers the action reads count: a FLAGS or UNIQUE left from
-  // an earlier command does not change one that ignores it.
-  const uint32_t set = mask_ & (info.registers | info.reads);
-  if (set & TC_REG_VALUE) request.value = std::string_view(value_data_, value_size_);
-  if (set & TC_REG_FLAGS) request.flags = flags_;
-  if (set & TC_REG_EXPTIME) request.exptime = exptime_;
-  if (set & TC_REG_CAS) {
-    // A set CAS register is compared whatever its value: 0 matches no item.
-    request.cas = cas_;
-    request.meta |= kMetaCompareCas;
-  }
-  if (set & TC_REG_DELTA) request.delta = delta_;
-  if (set & TC_REG_INITIAL) {
-    request.create = true;
-    request.initial = initial_;
-    request.vivify_exptime = request.exptime;
-    request.exptime = 0;
-  }
-  if (request.command == CommandId::kStats) {
-    request.key = (set & TC_REG_GROUP) ? std::string_view(group_, group_length_)
-                                       : std::string_view();
-  }
-  const Status status = executor().Execute(request, *this);
-  switch (request.command) {
-    case CommandId::kStats:
-      if (status == Status::kOk) {
-        End(TC_STATUS_OK);
-      } else {
-        End(TC_STATUS_NOT_FOUND, "no such stats group");
-      }
-      return true;
-    case CommandId::kQuit:
-      return false;
-    default:
-      return true;
-  }
+  return Go();
 }
 
 void CompactSession::Field8(uint8_t code, uint8_t value) {
@@ -575,7 +577,7 @@ void CompactSession::Send(const Response& r) {
       if (r.flags != 0) Field32(TC_R_FLAGS, r.flags);
       if (mask_ & TC_REG_WANT_CAS) Field64(TC_R_CAS, r.cas);
       FieldValue(r.value);
-      return End(TC_STATUS_OK);
+      return EndOk();
     case CommandId::kStats:
       FieldString(TC_R_STAT_NAME, r.key);
       // A cachedump or prefix line may pass 255 bytes: its long form.
@@ -584,20 +586,20 @@ void CompactSession::Send(const Response& r) {
       return out().Append(r.value);
     case CommandId::kVersion:
       FieldString(TC_R_VALUE8, r.value);
-      return End(TC_STATUS_OK);
+      return EndOk();
     case CommandId::kIncr:
     case CommandId::kDecr:
       if (quiet) return;
       // Section 4's field order: CAS before NUMBER.
       if (mask_ & TC_REG_WANT_CAS) Field64(TC_R_CAS, r.cas);
       Field64(TC_R_NUMBER, r.number);
-      return End(TC_STATUS_OK);
+      return EndOk();
     case CommandId::kNoop:
-      return End(TC_STATUS_OK);  // never quiet: it ends a quiet pipeline
+      return EndOk();  // never quiet: it ends a quiet pipeline
     default:
       if (quiet) return;
       if ((mask_ & TC_REG_WANT_CAS) && r.cas != 0) Field64(TC_R_CAS, r.cas);
-      return End(TC_STATUS_OK);
+      return EndOk();
   }
 }
 

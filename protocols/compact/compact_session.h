@@ -17,11 +17,12 @@ namespace tinkercache::compact {
 // with one mask test and executes it through the shared executor. Registers
 // survive GO until CLEAR or FORGET, so a stream may reuse them.
 //
-// Parse applies a whole run of opcodes up to and including GO in one pass
-// over the input (registers are views into it until EndOfInput), so a
-// request costs one trip through the drive loop, not one per opcode; only
-// the rare opcodes (escaped, unknown, refused, reserved) take the generic
-// one-opcode parser.
+// Parse applies a whole run of opcodes, GOs included, in one pass over the
+// input (registers point into it until EndOfInput), so a pipeline costs one
+// trip through the drive loop, not one per opcode or per request; it stops
+// where the drive loop would (the output limit, QUIT, an incomplete
+// opcode). Only the rare opcodes (escaped, unknown, refused, reserved) take
+// the generic one-opcode parser.
 class CompactSession final : public CodecSession<CompactSession, Command> {
  public:
   explicit CompactSession(Executor& executor);
@@ -39,9 +40,10 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   void Clear();
   // Executes the selected action; false closes the connection.
   bool Go();
+  bool GoOther();  // no action, an unknown one, a registered command's
   bool GoRegistered();
-  // The request GO runs, reset for `command`.
-  Request& NewRequest(CommandId command);
+  // The request GO runs, built for `command` from the registers in `reads`.
+  Request& NewRequest(CommandId command, uint32_t reads);
   // Answers the refusal of a register the action uses; false if none.
   bool AnswerRefused(uint32_t uses, const Request& request);
   // Answers MISSING, naming them, unless all `required` registers are set.
@@ -55,6 +57,11 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   // Ends a reply: the trailing fields every reply may carry, then OK or
   // STATUS(code) with an optional MESSAGE before it.
   void End(uint8_t status, std::string_view message = {});
+  // End(OK), inline for its common form: the one OK byte.
+  void EndOk() {
+    if ((mask_ & TC_REG_OPAQUE) != 0 || skipped_ != 0) return End(TC_STATUS_OK);
+    out().Append(static_cast<char>(TC_R_OK));
+  }
 
   Limits limits_;
   uint32_t mask_ = 0;     // the flag word: one bit per register set
