@@ -551,9 +551,10 @@ ParseResult LineParser::Verbosity() {
   const bool quiet = tokens_.noreply();
   request_.command = CommandId::kVerbosity;
   request_.quiet = quiet;
+  // memcached's safe_strtoul stores the number into 32 bits.
   auto level = ParseUint64(tokens_[1]);
-  if (!level || *level > UINT32_MAX) return Error(kBadFormat, quiet);
-  request_.delta = *level;
+  if (!level) return Error(kBadFormat, quiet);
+  request_.delta = static_cast<uint32_t>(*level);
   return Ok();
 }
 

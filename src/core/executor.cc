@@ -106,7 +106,9 @@ Status Executor::Execute(const Request& request, ResponseSink& sink) {
   if (IsExtension(request.command)) return RunExtension(request, sink);
   if (request.command == CommandId::kStats) return RunStats(request, sink);
   if (request.command == CommandId::kVerbosity) {
-    registry_.set_verbosity(static_cast<int>(request.delta));
+    // memcached has levels 0 to 2 and caps any higher one.
+    const uint64_t level = std::min<uint64_t>(request.delta, 2);
+    registry_.set_verbosity(static_cast<int>(level));
   }
   const Callback callback = kCallbacks[static_cast<size_t>(request.command)];
   Status status;

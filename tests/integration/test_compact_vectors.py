@@ -140,6 +140,26 @@ class CompactItemLimitTest(unittest.TestCase):
             self.assertRegex(exchange(port, set_ + _value(b"x" * 5000)
                                       + b"\x00"), too_large)
             self.assertEqual(exchange(port, get), b"\x20\x01")
+            # The size is checked first: before the key exists (ADD) and
+            # before the CAS (a SET with a wrong UNIQUE still drops it).
+            exchange(port, set_ + _value(b"old") + b"\x00")
+            add = b"\x01\x0b" + _str8(0x60, key)
+            self.assertRegex(exchange(port, add + _value(b"w" * (limit - 1))
+                                      + b"\x00"), too_large)
+            self.assertEqual(exchange(port, get), b"\x61\x03old\x00")
+            unique = b"\xa0" + bytes(8)
+            self.assertRegex(exchange(port, set_ + unique + _value(
+                b"w" * (limit - 1)) + b"\x00"), too_large)
+            self.assertEqual(exchange(port, get), b"\x20\x01")
+            # APPEND: its own value too large is TOO_LARGE, the combined
+            # value too large NOT_STORED; the item stays either way.
+            exchange(port, set_ + _value(b"old") + b"\x00")
+            append = b"\x01\x0e" + _str8(0x60, key)
+            self.assertRegex(exchange(port, append + _value(
+                b"w" * (limit - 1)) + b"\x00"), too_large)
+            self.assertEqual(exchange(port, append + _value(
+                b"w" * (limit - 2)) + b"\x00"), b"\x20\x03")
+            self.assertEqual(exchange(port, get), b"\x61\x03old\x00")
             # The ASCII protocol draws the line at the same byte.
             with socket.create_connection(("127.0.0.1", port)) as s:
                 s.sendall(b"set kk 0 0 %d\r\n%s\r\n" % (limit - 2,

@@ -614,6 +614,19 @@ class VersusMemcachedTest(unittest.TestCase):
                 self.check(stream, want, got, ascii_view)
                 self.assertEqual(tc.stop(), 0)
 
+    def test_verbosity_levels_as_memcached(self):
+        # memcached reads the level into 32 bits, then caps it at 2.
+        with Memcached() as mc, Server() as tc:
+            for level in (b"1", b"5", b"4294967297", b"4294967301", b"-1",
+                          b"0"):
+                with self.subTest(level=level):
+                    got = [(exchange(s.port, b"verbosity %s\r\n" % level,
+                                     settle=0.1),
+                            stats_value(s.port, b"settings", b"verbosity"))
+                           for s in (mc, tc)]
+                    self.assertEqual(got[1], got[0])
+            self.assertEqual(tc.stop(), 0)
+
     def test_same_binary_replies_as_memcached(self):
         self.compare(BINARY_STREAMS, packet(0x08), binary_view)
 

@@ -346,6 +346,15 @@ TEST(CompactSession, RefusesAStreamThatCannotBeCompact) {
   EXPECT_FALSE(later.closed());
 }
 
+TEST(CompactSession, VerbosityIsCappedAtTwo) {
+  CompactHarness h;
+  EXPECT_EQ(h.Run(kClear + Op(TC_OP_VERBOSITY) + U8(TC_OP_DELTA8, 1) + kGo),
+            kOk);
+  EXPECT_EQ(h.registry().verbosity(), 1);
+  EXPECT_EQ(h.Run(U64(TC_OP_DELTA64, uint64_t{1} << 40) + kGo), kOk);
+  EXPECT_EQ(h.registry().verbosity(), 2);
+}
+
 TEST(CompactSession, LongStatValuesUseTheLongForm) {
   CompactHarness h;
   const std::string key(250, 'k');
