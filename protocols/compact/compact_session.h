@@ -39,7 +39,7 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   void Forget(uint8_t opcode);
   void Clear();
   // Executes the selected action; false closes the connection.
-  bool Go();
+  [[gnu::always_inline]] inline bool Go();
   bool GoOther();  // no action, an unknown one, a registered command's
   bool GoRegistered();
   // The request GO runs, built for `command` from the registers in `reads`.
