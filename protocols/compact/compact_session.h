@@ -38,7 +38,9 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
 
   void Forget(uint8_t opcode);
   void Clear();
-  // Executes the selected action; false closes the connection.
+  // Executes the selected action; false closes the connection. Inlined
+  // into Parse's loop, where every GO of a pipeline runs (a fifth of a
+  // set's cost in the session benchmark otherwise).
   [[gnu::always_inline]] inline bool Go();
   bool GoOther();  // no action, an unknown one, a registered command's
   bool GoRegistered();
