@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "src/core/byte_order.h"
+
 namespace tinkercache::binary {
 
 // The memcached binary protocol's wire constants
@@ -78,33 +80,12 @@ struct Header {
   uint64_t cas;
 };
 
-inline uint16_t Load16(const char* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return __builtin_bswap16(v);
-}
-inline uint32_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return __builtin_bswap32(v);
-}
-inline uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return __builtin_bswap64(v);
-}
-inline void Store16(char* p, uint16_t v) {
-  v = __builtin_bswap16(v);
-  std::memcpy(p, &v, 2);
-}
-inline void Store32(char* p, uint32_t v) {
-  v = __builtin_bswap32(v);
-  std::memcpy(p, &v, 4);
-}
-inline void Store64(char* p, uint64_t v) {
-  v = __builtin_bswap64(v);
-  std::memcpy(p, &v, 8);
-}
+using big_endian::Load16;
+using big_endian::Load32;
+using big_endian::Load64;
+using big_endian::Store16;
+using big_endian::Store32;
+using big_endian::Store64;
 
 // A connection whose first byte is this speaks the binary protocol.
 inline bool StartsSession(uint8_t first_byte) {

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "src/core/byte_order.h"
+
 namespace tinkercache::compact {
 namespace {
 
@@ -13,16 +15,6 @@ constexpr std::array<bool, 256> kKnownBase = [] {
 #undef TINKERCACHE_KNOWN
   return known;
 }();
-
-uint32_t Load32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
-         (uint32_t{u[2]} << 8) | u[3];
-}
-
-uint64_t Load64(const char* p) {
-  return (uint64_t{Load32(p)} << 32) | Load32(p + 4);
-}
 
 }  // namespace
 
@@ -87,7 +79,7 @@ ParseResult Parse(std::string_view input, const Limits& limits,
         r.needed = pos + 4;
         return r;
       }
-      length = Load32(input.data() + pos);
+      length = big_endian::Load32(input.data() + pos);
       header = pos + 4;
       break;
     case Param::kReserved: break;
@@ -112,8 +104,8 @@ ParseResult Parse(std::string_view input, const Limits& limits,
   const char* p = input.data() + header;
   switch (param) {
     case Param::kU8: command->number = static_cast<uint8_t>(*p); break;
-    case Param::kU32: command->number = Load32(p); break;
-    case Param::kU64: command->number = Load64(p); break;
+    case Param::kU32: command->number = big_endian::Load32(p); break;
+    case Param::kU64: command->number = big_endian::Load64(p); break;
     case Param::kStr8:
     case Param::kStr32:
       command->text = input.substr(header, static_cast<size_t>(length));

@@ -42,8 +42,6 @@ struct Limits {
 
 // One opcode and its parameter. Views point into the parsed input.
 struct Command {
-  Request request;  // unused: registers build the request at GO; the drive
-                    // loop's too-large path needs the member
   uint8_t opcode = TC_OP_GO;
   bool extended = false;  // from the table behind the 0xFF escape
   uint64_t number = 0;    // integer parameters

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "src/core/byte_order.h"
 #include "src/core/settings.h"
 
 namespace tinkercache::compact {
@@ -45,27 +46,23 @@ constexpr CommandId CommandOf(uint8_t action) {
 // The request table, generated from spec/compact_opcodes.tsv.
 constexpr std::array<OpInfo, 256> kOps = [] {
   std::array<OpInfo, 256> t{};
-  constexpr auto control = Kind::kControl;
-  constexpr auto flag = Kind::kFlag;
-  constexpr auto reg = Kind::kRegister;
-  constexpr auto action = Kind::kAction;
-#define register reg
+#define TINKERCACHE_KIND_control Kind::kControl
+#define TINKERCACHE_KIND_flag Kind::kFlag
+#define TINKERCACHE_KIND_register Kind::kRegister
+#define TINKERCACHE_KIND_action Kind::kAction
 #define TINKERCACHE_OP(kind, name, code, param, regs, reads) \
-  t[code] = {kind, CommandOf(code), regs, reads};
+  t[code] = {TINKERCACHE_KIND_##kind, CommandOf(code), regs, reads};
   TC_COMPACT_REQUEST_OPCODES(TINKERCACHE_OP)
 #undef TINKERCACHE_OP
-#undef register
+#undef TINKERCACHE_KIND_action
+#undef TINKERCACHE_KIND_register
+#undef TINKERCACHE_KIND_flag
+#undef TINKERCACHE_KIND_control
   return t;
 }();
 
-uint32_t Load32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
-         (uint32_t{p[2]} << 8) | p[3];
-}
-
-uint64_t Load64(const uint8_t* p) {
-  return (uint64_t{Load32(p)} << 32) | Load32(p + 4);
-}
+using big_endian::Load32;
+using big_endian::Load64;
 
 uint8_t StatusCode(Status status) {
   switch (status) {
@@ -503,14 +500,14 @@ void CompactSession::Field8(uint8_t code, uint8_t value) {
 void CompactSession::Field32(uint8_t code, uint32_t value) {
   char* p = out().Reserve(5);
   p[0] = static_cast<char>(code);
-  for (int i = 0; i < 4; ++i) p[1 + i] = static_cast<char>(value >> (24 - 8 * i));
+  big_endian::Store32(p + 1, value);
   out().Commit(5);
 }
 
 void CompactSession::Field64(uint8_t code, uint64_t value) {
   char* p = out().Reserve(9);
   p[0] = static_cast<char>(code);
-  for (int i = 0; i < 8; ++i) p[1 + i] = static_cast<char>(value >> (56 - 8 * i));
+  big_endian::Store64(p + 1, value);
   out().Commit(9);
 }
 

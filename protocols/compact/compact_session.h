@@ -32,6 +32,9 @@ class CompactSession final : public CodecSession<CompactSession, Command> {
   void WriteError(const ParseResult& result, const Command& command);
   bool Execute(const Command& command);
   void EndOfInput();
+  // Never called: compact refuses a VALUE over the limit at GO (section
+  // 3.4), not through the drive loop's too-large path.
+  void RejectTooLarge(const Command&) {}
 
  private:
   enum class Selected : uint8_t { kNone, kBuiltIn, kExtension, kUnknown };

@@ -1,17 +1,12 @@
 #include "src/core/prefix_stats.h"
 
 #include "absl/strings/str_cat.h"
+#include "src/core/byte_order.h"
 
 namespace tinkercache {
 namespace {
 
 uint32_t Rotl(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-
-uint32_t Load32Le(const char* p) {
-  const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 |
-         uint32_t{b[3]} << 24;
-}
 
 }  // namespace
 
@@ -22,7 +17,7 @@ uint32_t Murmur3(std::string_view data) {
   uint32_t h = 0;
   const size_t blocks = data.size() / 4;
   for (size_t i = 0; i < blocks; ++i) {
-    h ^= mix(Load32Le(data.data() + 4 * i));
+    h ^= mix(little_endian::Load32(data.data() + 4 * i));
     h = Rotl(h, 13) * 5 + 0xe6546b64;
   }
   const auto* tail =

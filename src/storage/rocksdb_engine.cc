@@ -19,6 +19,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "src/core/byte_order.h"
 #include "src/core/numbers.h"
 #include "src/core/settings.h"
 #include "src/core/stampede.h"
@@ -52,22 +53,10 @@ constexpr char kFormatKey[] = "format";
 constexpr char kCasKey[] = "cas_ceiling";
 constexpr char kFlushKey[] = "flush_at";
 
-void Store64(char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-void Store32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-uint64_t Load64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  return v;
-}
-uint32_t Load32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  return v;
-}
+using little_endian::Load32;
+using little_endian::Load64;
+using little_endian::Store32;
+using little_endian::Store64;
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 
