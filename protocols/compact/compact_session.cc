@@ -94,20 +94,6 @@ std::string_view MessageOf(uint8_t status) {
   }
 }
 
-bool IsStorage(uint8_t action) {
-  switch (action) {
-    case TC_OP_SET:
-    case TC_OP_ADD:
-    case TC_OP_REPLACE:
-    case TC_OP_APPEND:
-    case TC_OP_PREPEND:
-    case TC_OP_CAS:
-      return true;
-    default:
-      return false;
-  }
-}
-
 constexpr std::pair<uint32_t, std::string_view> kRegisterNames[] = {
     {TC_REG_KEY, "KEY"},         {TC_REG_VALUE, "VALUE"},
     {TC_REG_FLAGS, "FLAGS"},     {TC_REG_EXPTIME, "EXPTIME"},
@@ -391,8 +377,9 @@ bool CompactSession::AnswerRefused(uint32_t uses, const Request& request) {
   }
   // A store whose value was refused drops the key's old item, as memcached
   // does when a set fails for size.
-  if (selected_ == Selected::kBuiltIn && IsStorage(action_) &&
-      (mask_ & TC_REG_KEY)) {
+  // The stores are the actions that require VALUE.
+  if (selected_ == Selected::kBuiltIn &&
+      (kOps[action_].registers & TC_REG_VALUE) && (mask_ & TC_REG_KEY)) {
     executor().RejectTooLarge(request);
   }
   End(TC_STATUS_TOO_LARGE, "VALUE exceeds the item size limit");
@@ -487,7 +474,7 @@ bool CompactSession::GoOther() {
     case Selected::kBuiltIn:
       break;
   }
-  return Go();
+  return Go();  // not reached: Go() sends only the others here
 }
 
 void CompactSession::Field8(uint8_t code, uint8_t value) {
